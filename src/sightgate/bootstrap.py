@@ -1,0 +1,26 @@
+"""Wiring: the database and the services built on it, for the CLI, server and worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sightgate.config import Settings
+from sightgate.identity.directory import IdentityStoreService
+from sightgate.identity.instances import InstanceService
+from sightgate.platform.db import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every use-case service of one process, sharing one database."""
+
+    db: Database
+    instances: InstanceService
+    identity: IdentityStoreService
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        """Open the configured store and build the services on it."""
+        settings.ensure_data_dir()
+        db = Database(settings.resolved_database_url())
+        return cls(db=db, instances=InstanceService(db), identity=IdentityStoreService(db))

@@ -1,0 +1,469 @@
+"""The ``sightgate`` command: server, worker, store and identity administration.
+
+Every command that prints data accepts ``--json`` and then prints exactly one JSON
+document. Errors are one line on stderr and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError
+
+from sightgate.bootstrap import Services
+from sightgate.config import Settings
+from sightgate.identity.model import Email, GroupFields, InstanceType, Name, UserFields
+from sightgate.identity.presenters import (
+    group_to_dict,
+    instance_to_dict,
+    membership_to_dict,
+    user_to_dict,
+)
+from sightgate.platform.errors import NotFoundError, SightgateError, ValidationError
+from sightgate.platform.events import Actor, latest_events, read_events
+
+app = typer.Typer(
+    help="sightgate: embedded analytics with an identity store fed by SCIM.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The store's schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo scenario.", no_args_is_help=True)
+instances_app = typer.Typer(help="Identity Center instances.", no_args_is_help=True)
+users_app = typer.Typer(help="Users of an identity store.", no_args_is_help=True)
+groups_app = typer.Typer(help="Groups of an identity store.", no_args_is_help=True)
+events_app = typer.Typer(help="The event log (audit trail).", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (demo_app, "demo"),
+    (instances_app, "instances"),
+    (users_app, "users"),
+    (groups_app, "groups"),
+    (events_app, "events"),
+):
+    app.add_typer(sub, name=name)
+
+console = Console()
+CLI_ACTOR = Actor("cli", "admin")
+
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory [env: SIGHTGATE_DATA_DIR]")
+]
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--database-url", help="SQLAlchemy URL [env: SIGHTGATE_DATABASE_URL]"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--identity-store-id",
+        help="Identity store (d-...); optional when there is exactly one.",
+    ),
+]
+
+
+class _State:
+    settings_overrides: dict[str, Any] = {}
+    services: Services | None = None
+
+
+def _settings(**overrides: Any) -> Settings:
+    values = {**_State.settings_overrides, **{k: v for k, v in overrides.items() if v is not None}}
+    return Settings(**values)
+
+
+def _services(*, check_schema: bool = True) -> Services:
+    """The services on the configured store.
+
+    The embedded SQLite store is migrated on first use, so any command works on a fresh
+    data directory; a server database (PostgreSQL) is migrated only by ``db upgrade``.
+    """
+    if _State.services is None:
+        from sightgate.store.migrate import is_current, upgrade
+
+        settings = _settings()
+        services = Services.build(settings)
+        if check_schema and not is_current(services.db):
+            if settings.database_url:
+                raise SightgateError(
+                    "the store's schema is not current: run `sightgate db upgrade`"
+                )
+            upgrade(services.db)
+        _State.services = services
+    return _State.services
+
+
+@app.callback()
+def root(data_dir: DataDirOption = None, database_url: DatabaseUrlOption = None) -> None:
+    """Options shared by every command."""
+    _State.services = None
+    _State.settings_overrides = {
+        k: v for k, v in {"data_dir": data_dir, "database_url": database_url}.items() if v
+    }
+
+
+def _print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+
+
+def _print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return "" if value is None else str(value)
+
+
+def _output(document: Any, as_json: bool, columns: list[str], key: str | None = None) -> None:
+    """Print a document as JSON, or as a table of its rows."""
+    if as_json:
+        _print_json(document)
+        return
+    rows = document[key] if key else [document]
+    _print_table(rows, columns)
+
+
+def _store_id(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    instances = _services().instances.list()
+    if len(instances) != 1:
+        raise ValidationError(
+            "identity-store-id",
+            f"there are {len(instances)} identity stores; name one with --identity-store-id",
+        )
+    return instances[0].identity_store_id
+
+
+def _resolve_user(store_id: str, user: str) -> str:
+    """A user id from an id or a user name."""
+    identity = _services().identity
+    found = identity.find_user(store_id, user)
+    if found:
+        return found.user_id
+    return identity.get_user(store_id, user).user_id
+
+
+def _resolve_group(store_id: str, group: str) -> str:
+    """A group id from an id or a display name."""
+    identity = _services().identity
+    found = identity.find_group(store_id, group)
+    if found:
+        return found.group_id
+    return identity.get_group(store_id, group).group_id
+
+
+# -- server, worker and store ------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind [env: SIGHTGATE_HOST]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env: SIGHTGATE_PORT]")] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    migrate: Annotated[bool, typer.Option(help="Apply pending migrations first.")] = True,
+) -> None:
+    """Run the HTTP server."""
+    import uvicorn
+
+    from sightgate.app import create_app
+    from sightgate.logs import configure_logging
+    from sightgate.store.migrate import upgrade
+
+    settings = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url)
+    configure_logging(settings.log_level, settings.log_format)
+    services = Services.build(settings)
+    if migrate:
+        upgrade(services.db)
+    store = services.db.engine.url.render_as_string(hide_password=True)
+    console.print(
+        f"[bold]sightgate[/] serving on http://{settings.host}:{settings.port}  store: {store}",
+        highlight=False,
+    )
+    uvicorn.run(create_app(services), host=settings.host, port=settings.port, log_config=None)
+
+
+@app.command()
+def worker(
+    subscriber: Annotated[
+        list[str] | None,
+        typer.Option(help="Extra subscriber as module:factory (repeatable)."),
+    ] = None,
+    once: Annotated[bool, typer.Option(help="Deliver what is pending, then exit.")] = False,
+    poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle.")] = 0.2,
+) -> None:
+    """Deliver domain events to their subscribers until stopped."""
+    from sightgate.logs import configure_logging
+    from sightgate.platform.dispatch import Dispatcher, load_subscriber
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    subscribers = [load_subscriber(spec) for spec in subscriber or []]
+    if not subscribers:
+        raise ValidationError("subscriber", "no subscriber to run; pass --subscriber")
+    dispatcher = Dispatcher(_services().db, subscribers)
+    if once:
+        dispatcher.run_once()
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    dispatcher.run_forever(stop, poll_interval)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    from sightgate.store.migrate import current_revision, upgrade
+
+    services = _services(check_schema=False)
+    upgrade(services.db)
+    console.print(f"schema at revision {current_revision(services.db)}")
+
+
+@demo_app.command("load")
+def demo_load(as_json: JsonOption = False) -> None:
+    """Load the demo scenario (idempotent)."""
+    from sightgate.demo.loader import load_demo
+
+    summary = load_demo(_services()).to_json()
+    _output(summary, as_json, list(summary))
+
+
+# -- instances ---------------------------------------------------------------------------
+
+
+@instances_app.command("create")
+def instances_create(
+    type_: Annotated[InstanceType, typer.Option("--type", case_sensitive=False)],
+    account_id: Annotated[str, typer.Option(help="Owner account (12 digits).")],
+    name: Annotated[str | None, typer.Option()] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create an Identity Center instance with its identity store."""
+    instance = _services().instances.create(
+        type_=type_, owner_account_id=account_id, actor=CLI_ACTOR, name=name
+    )
+    _output(instance_to_dict(instance), as_json, ["InstanceArn", "IdentityStoreId", "Type"])
+
+
+@instances_app.command("list")
+def instances_list(
+    account_id: Annotated[str | None, typer.Option(help="Only those serving it.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List instances."""
+    instances = [instance_to_dict(i) for i in _services().instances.list(account_id)]
+    _output(
+        {"Instances": instances},
+        as_json,
+        ["InstanceArn", "IdentityStoreId", "Type", "OwnerAccountId", "AccountIds"],
+        key="Instances",
+    )
+
+
+# -- users -------------------------------------------------------------------------------
+
+
+@users_app.command("create")
+def users_create(
+    user_name: Annotated[str, typer.Option()],
+    store: StoreOption = None,
+    display_name: Annotated[str | None, typer.Option()] = None,
+    given_name: Annotated[str | None, typer.Option()] = None,
+    family_name: Annotated[str | None, typer.Option()] = None,
+    email: Annotated[
+        list[str] | None, typer.Option(help="Repeatable; the first is primary.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a user."""
+    draft = UserFields(
+        user_name=user_name,
+        display_name=display_name,
+        name=Name(given_name=given_name, family_name=family_name),
+        emails=tuple(
+            Email(value=v, type="work", primary=i == 0) for i, v in enumerate(email or [])
+        ),
+    )
+    user = _services().identity.create_user(_store_id(store), draft, CLI_ACTOR)
+    _output(user_to_dict(user), as_json, ["UserId", "UserName", "DisplayName"])
+
+
+@users_app.command("list")
+def users_list(
+    store: StoreOption = None,
+    user_name: Annotated[str | None, typer.Option(help="Only this user name.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    next_token: Annotated[str | None, typer.Option()] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List users, a page at a time."""
+    page = _services().identity.list_users(
+        _store_id(store), user_name=user_name, limit=limit, after=next_token
+    )
+    document: dict[str, Any] = {"Users": [user_to_dict(u) for u in page.items]}
+    if page.next_key:
+        document["NextToken"] = page.next_key
+    _output(document, as_json, ["UserId", "UserName", "DisplayName", "Active"], key="Users")
+
+
+@users_app.command("delete")
+def users_delete(
+    user: Annotated[str, typer.Argument(help="User id or user name.")],
+    store: StoreOption = None,
+) -> None:
+    """Delete a user and their memberships."""
+    store_id = _store_id(store)
+    _services().identity.delete_user(store_id, _resolve_user(store_id, user), CLI_ACTOR)
+    console.print(f"deleted user {user}")
+
+
+# -- groups ------------------------------------------------------------------------------
+
+
+@groups_app.command("create")
+def groups_create(
+    display_name: Annotated[str, typer.Option()],
+    store: StoreOption = None,
+    description: Annotated[str | None, typer.Option()] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a group."""
+    group = _services().identity.create_group(
+        _store_id(store), GroupFields(display_name=display_name, description=description), CLI_ACTOR
+    )
+    _output(group_to_dict(group), as_json, ["GroupId", "DisplayName", "Description"])
+
+
+@groups_app.command("list")
+def groups_list(
+    store: StoreOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    next_token: Annotated[str | None, typer.Option()] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List groups, a page at a time."""
+    page = _services().identity.list_groups(_store_id(store), limit=limit, after=next_token)
+    document: dict[str, Any] = {"Groups": [group_to_dict(g) for g in page.items]}
+    if page.next_key:
+        document["NextToken"] = page.next_key
+    _output(document, as_json, ["GroupId", "DisplayName", "Description"], key="Groups")
+
+
+@groups_app.command("add-member")
+def groups_add_member(
+    group: Annotated[str, typer.Option(help="Group id or display name.")],
+    user: Annotated[str, typer.Option(help="User id or user name.")],
+    store: StoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a user to a group (no change when already a member)."""
+    store_id = _store_id(store)
+    group_id = _resolve_group(store_id, group)
+    user_id = _resolve_user(store_id, user)
+    _services().identity.add_members(store_id, group_id, [user_id], CLI_ACTOR)
+    membership = next(
+        m
+        for m in _services().identity.list_groups_of_user(store_id, user_id)
+        if m.group_id == group_id
+    )
+    _output(membership_to_dict(membership), as_json, ["MembershipId", "GroupId", "MemberId"])
+
+
+@groups_app.command("remove-member")
+def groups_remove_member(
+    group: Annotated[str, typer.Option(help="Group id or display name.")],
+    user: Annotated[str, typer.Option(help="User id or user name.")],
+    store: StoreOption = None,
+) -> None:
+    """Remove a user from a group."""
+    store_id = _store_id(store)
+    group_id = _resolve_group(store_id, group)
+    user_id = _resolve_user(store_id, user)
+    removed = _services().identity.remove_members(store_id, group_id, [user_id], CLI_ACTOR)
+    if not removed:
+        raise NotFoundError("GroupMembership", f"{user} in {group}")
+    console.print(f"removed {user} from {group}")
+
+
+# -- events ------------------------------------------------------------------------------
+
+
+@events_app.command("tail")
+def events_tail(
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many recent events.")] = 20,
+    after: Annotated[int | None, typer.Option(help="Start after this position.")] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new ones.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Print recent events (the audit trail); with --json, one JSON array."""
+    db = _services().db
+    with db.read() as conn:
+        batch = (
+            read_events(conn, after=after, limit=limit)
+            if after is not None
+            else latest_events(conn, limit=limit)
+        )
+    if as_json and not follow:
+        _print_json([e.to_json() for e in batch])
+        return
+    position = after or 0
+    while True:
+        for event in batch:
+            if as_json:
+                sys.stdout.write(json.dumps(event.to_json(), default=str) + "\n")
+            else:
+                console.print(
+                    f"{event.position:>8} {event.occurred_at:%Y-%m-%d %H:%M:%S} "
+                    f"{event.type:<36} {event.aggregate_id} by {event.actor}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+        sys.stdout.flush()
+        if not follow:
+            return
+        position = batch[-1].position if batch else position
+        time.sleep(0.5)
+        with db.read() as conn:
+            batch = read_events(conn, after=position, limit=1000)
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning known errors into one line and exit status 1."""
+    try:
+        app(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    except SightgateError as error:
+        sys.stderr.write(f"error: {error.message}\n")
+        sys.exit(1)
+    except OperationalError as error:
+        sys.stderr.write(f"error: the store is not reachable: {error.orig}\n")
+        sys.exit(1)

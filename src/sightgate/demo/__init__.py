@@ -1,0 +1,1 @@
+"""The demo scenario shipped with sightgate, and its loader."""

@@ -1,0 +1,1 @@
+"""Identity Center: instances, identity stores, users, groups and memberships."""

@@ -1,0 +1,422 @@
+"""Use cases of one identity store: users, groups and memberships.
+
+Every command is one unit of work and emits its domain events in the same commit.
+Uniqueness (user names, group names, external ids, memberships) is enforced by the
+database; this module turns violations into ``ConflictError`` naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, select
+
+from sightgate.identity import events, repository
+from sightgate.identity import tables as t
+from sightgate.identity.errors import translate_integrity_errors
+from sightgate.identity.model import (
+    ExternalId,
+    Group,
+    GroupFields,
+    Membership,
+    User,
+    UserFields,
+    unique_key,
+)
+from sightgate.platform.db import Database
+from sightgate.platform.errors import NotFoundError, PreconditionFailedError, ValidationError
+from sightgate.platform.events import Actor
+from sightgate.platform.ids import new_store_scoped_id
+from sightgate.platform.pagination import Page, clamp_limit
+from sightgate.platform.uow import UnitOfWork
+
+MAX_MEMBERS_PER_CHANGE = 100_000
+
+
+class IdentityStoreService:
+    """Users, groups and memberships of the identity stores."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- users ---------------------------------------------------------------------------
+
+    def create_user(self, store_id: str, draft: UserFields, actor: Actor) -> User:
+        """Add a user; ``ConflictError`` on a user name taken in any letter case."""
+        valid = draft.validated()
+        now = datetime.now(UTC)
+        user = User(
+            **_fields_of(valid),
+            user_id=new_store_scoped_id(store_id),
+            identity_store_id=store_id,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        with translate_integrity_errors(valid.user_name), UnitOfWork(self.db, actor) as uow:
+            _require_store(uow.conn, store_id)
+            repository.insert_user(uow.conn, user)
+            uow.emit(events.user_event(events.USER_CREATED, user))
+        return user
+
+    def get_user(self, store_id: str, user_id: str) -> User:
+        """The user with this id in this store."""
+        with self.db.read() as conn:
+            return _load_user(conn, store_id, user_id)
+
+    def find_user(self, store_id: str, user_name: str) -> User | None:
+        """The user with this name in any letter case, if any."""
+        page = self.list_users(store_id, user_name=user_name, limit=1)
+        return page.items[0] if page.items else None
+
+    def list_users(
+        self,
+        store_id: str,
+        *,
+        user_name: str | None = None,
+        external_id: ExternalId | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> Page[User]:
+        """Users in id order, optionally only the one with a user name or external id."""
+        conditions: list[ColumnElement[bool]] = []
+        if user_name is not None:
+            conditions.append(t.users.c.user_name_key == unique_key(user_name))
+        if external_id is not None:
+            conditions.append(repository.external_id_match(repository.USER, external_id))
+        query = repository.user_query(store_id).where(*conditions)
+        with self.db.read() as conn:
+            _require_store(conn, store_id)
+            return _keyset_page(
+                conn,
+                query,
+                t.users.c.user_id,
+                limit,
+                after,
+                repository.select_users,
+                key=lambda u: u.user_id,
+            )
+
+    def update_user(
+        self,
+        store_id: str,
+        user_id: str,
+        change: Callable[[User], UserFields],
+        actor: Actor,
+        *,
+        expected_version: int | None = None,
+    ) -> User:
+        """Apply ``change`` to the current user under a row lock and store the result.
+
+        ``change`` gets the stored user and returns the new settable fields; concurrent
+        updates of one user queue on the lock, so none is lost. With
+        ``expected_version``, a user changed since the caller read it is refused.
+        """
+        with translate_integrity_errors(), UnitOfWork(self.db, actor) as uow:
+            current = _load_user(uow.conn, store_id, user_id, lock=True)
+            if expected_version is not None and current.version != expected_version:
+                raise PreconditionFailedError("User", user_id)
+            wanted = change(current).validated()
+            changed = _changed_fields(current.fields(), wanted)
+            if not changed:
+                return current
+            updated = User(
+                **_fields_of(wanted),
+                user_id=current.user_id,
+                identity_store_id=store_id,
+                created_at=current.created_at,
+                updated_at=datetime.now(UTC),
+                version=current.version + 1,
+            )
+            repository.update_user(uow.conn, updated)
+            uow.emit(events.user_event(events.USER_UPDATED, updated, changed))
+        return updated
+
+    def delete_user(self, store_id: str, user_id: str, actor: Actor) -> None:
+        """Remove a user and their memberships."""
+        with UnitOfWork(self.db, actor) as uow:
+            user = _load_user(uow.conn, store_id, user_id, lock=True)
+            removed = repository.remove_memberships(uow.conn, t.memberships.c.user_id == user_id)
+            for membership in removed:
+                repository.touch_group(uow.conn, membership.group_id)
+                uow.emit(events.membership_event(events.MEMBERSHIP_DELETED, membership))
+            repository.delete_user(uow.conn, user_id)
+            uow.emit(events.user_event(events.USER_DELETED, user))
+
+    # -- groups --------------------------------------------------------------------------
+
+    def create_group(self, store_id: str, draft: GroupFields, actor: Actor) -> Group:
+        """Add a group; ``ConflictError`` on a display name taken in any letter case."""
+        valid = draft.validated()
+        now = datetime.now(UTC)
+        group = Group(
+            **_fields_of(valid),
+            group_id=new_store_scoped_id(store_id),
+            identity_store_id=store_id,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        with translate_integrity_errors(valid.display_name), UnitOfWork(self.db, actor) as uow:
+            _require_store(uow.conn, store_id)
+            repository.insert_group(uow.conn, group)
+            uow.emit(events.group_event(events.GROUP_CREATED, group))
+        return group
+
+    def get_group(self, store_id: str, group_id: str) -> Group:
+        """The group with this id in this store."""
+        with self.db.read() as conn:
+            return _load_group(conn, store_id, group_id)
+
+    def find_group(self, store_id: str, display_name: str) -> Group | None:
+        """The group with this display name in any letter case, if any."""
+        page = self.list_groups(store_id, display_name=display_name, limit=1)
+        return page.items[0] if page.items else None
+
+    def list_groups(
+        self,
+        store_id: str,
+        *,
+        display_name: str | None = None,
+        external_id: ExternalId | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> Page[Group]:
+        """Groups in id order, optionally only the one with a display name or external id."""
+        conditions: list[ColumnElement[bool]] = []
+        if display_name is not None:
+            conditions.append(t.groups.c.display_name_key == unique_key(display_name))
+        if external_id is not None:
+            conditions.append(repository.external_id_match(repository.GROUP, external_id))
+        query = repository.group_query(store_id).where(*conditions)
+        with self.db.read() as conn:
+            _require_store(conn, store_id)
+            return _keyset_page(
+                conn,
+                query,
+                t.groups.c.group_id,
+                limit,
+                after,
+                repository.select_groups,
+                key=lambda g: g.group_id,
+            )
+
+    def update_group(
+        self,
+        store_id: str,
+        group_id: str,
+        change: Callable[[Group], GroupFields],
+        actor: Actor,
+        *,
+        expected_version: int | None = None,
+    ) -> Group:
+        """Apply ``change`` to the group's attributes under a row lock (members untouched)."""
+        with translate_integrity_errors(), UnitOfWork(self.db, actor) as uow:
+            current = _load_group(uow.conn, store_id, group_id, lock=True)
+            if expected_version is not None and current.version != expected_version:
+                raise PreconditionFailedError("Group", group_id)
+            wanted = change(current).validated()
+            changed = _changed_fields(current.fields(), wanted)
+            if not changed:
+                return current
+            updated = Group(
+                **_fields_of(wanted),
+                group_id=group_id,
+                identity_store_id=store_id,
+                created_at=current.created_at,
+                updated_at=datetime.now(UTC),
+                version=current.version + 1,
+            )
+            repository.update_group(uow.conn, updated)
+            uow.emit(events.group_event(events.GROUP_UPDATED, updated, changed))
+        return updated
+
+    def delete_group(self, store_id: str, group_id: str, actor: Actor) -> None:
+        """Remove a group and its memberships."""
+        with UnitOfWork(self.db, actor) as uow:
+            group = _load_group(uow.conn, store_id, group_id, lock=True)
+            for membership in repository.remove_memberships(
+                uow.conn, repository.members_condition(group_id)
+            ):
+                uow.emit(events.membership_event(events.MEMBERSHIP_DELETED, membership))
+            repository.delete_group(uow.conn, group_id)
+            uow.emit(events.group_event(events.GROUP_DELETED, group))
+
+    # -- memberships ---------------------------------------------------------------------
+
+    def add_members(
+        self, store_id: str, group_id: str, user_ids: Sequence[str], actor: Actor
+    ) -> list[Membership]:
+        """Add users to a group (a set union); return the memberships that are new."""
+        _check_member_count(user_ids)
+        with UnitOfWork(self.db, actor) as uow:
+            _load_group(uow.conn, store_id, group_id)
+            _require_users(uow.conn, store_id, user_ids)
+            created = repository.add_members(uow.conn, store_id, group_id, user_ids)
+            self._record_membership_change(uow, group_id, created, events.MEMBERSHIP_CREATED)
+        return created
+
+    def remove_members(
+        self, store_id: str, group_id: str, user_ids: Sequence[str], actor: Actor
+    ) -> list[Membership]:
+        """Remove users from a group (a set difference); return what was removed."""
+        _check_member_count(user_ids)
+        with UnitOfWork(self.db, actor) as uow:
+            _load_group(uow.conn, store_id, group_id)
+            removed = repository.remove_memberships(
+                uow.conn, repository.members_condition(group_id, user_ids)
+            )
+            self._record_membership_change(uow, group_id, removed, events.MEMBERSHIP_DELETED)
+        return removed
+
+    def replace_members(
+        self, store_id: str, group_id: str, user_ids: Sequence[str], actor: Actor
+    ) -> tuple[list[Membership], list[Membership]]:
+        """Make the group's members exactly ``user_ids``; return (added, removed)."""
+        _check_member_count(user_ids)
+        wanted = list(dict.fromkeys(user_ids))
+        with UnitOfWork(self.db, actor) as uow:
+            _load_group(uow.conn, store_id, group_id, lock=True)
+            _require_users(uow.conn, store_id, wanted)
+            removed = repository.remove_memberships(
+                uow.conn,
+                repository.members_condition(group_id) & t.memberships.c.user_id.not_in(wanted),
+            )
+            added = repository.add_members(uow.conn, store_id, group_id, wanted)
+            self._record_membership_change(uow, group_id, removed, events.MEMBERSHIP_DELETED)
+            self._record_membership_change(uow, group_id, added, events.MEMBERSHIP_CREATED)
+        return added, removed
+
+    def get_membership(self, store_id: str, membership_id: str) -> Membership:
+        """One membership by its id."""
+        m = t.memberships
+        with self.db.read() as conn:
+            found = repository.select_memberships(
+                conn,
+                select(m).where(
+                    m.c.identity_store_id == store_id, m.c.membership_id == membership_id
+                ),
+            )
+        if not found:
+            raise NotFoundError("GroupMembership", membership_id)
+        return found[0]
+
+    def list_members(
+        self, store_id: str, group_id: str, *, limit: int = 100, after: str | None = None
+    ) -> Page[Membership]:
+        """A group's memberships in user-id order."""
+        m = t.memberships
+        with self.db.read() as conn:
+            _load_group(conn, store_id, group_id)
+            query = select(m).where(m.c.group_id == group_id)
+            return _keyset_page(
+                conn,
+                query,
+                m.c.user_id,
+                limit,
+                after,
+                repository.select_memberships,
+                key=lambda ms: ms.user_id,
+            )
+
+    def list_groups_of_user(self, store_id: str, user_id: str) -> list[Membership]:
+        """Every membership of one user, in group-id order."""
+        m = t.memberships
+        with self.db.read() as conn:
+            _load_user(conn, store_id, user_id)
+            return repository.select_memberships(
+                conn, select(m).where(m.c.user_id == user_id).order_by(m.c.group_id)
+            )
+
+    @staticmethod
+    def _record_membership_change(
+        uow: UnitOfWork, group_id: str, changes: list[Membership], event_type: str
+    ) -> None:
+        if changes:
+            repository.touch_group(uow.conn, group_id)
+        for membership in changes:
+            uow.emit(events.membership_event(event_type, membership))
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _fields_of(value: UserFields | GroupFields) -> dict[str, Any]:
+    """The settable fields of a value, as constructor keywords (shallow, unlike asdict)."""
+    return {f.name: getattr(value, f.name) for f in fields(value)}
+
+
+def _changed_fields(before: Any, after: Any) -> list[str]:
+    old, new = asdict(before), asdict(after)
+    return [name for name in new if old[name] != new[name]]
+
+
+def _require_store(conn: Connection, store_id: str) -> None:
+    found = conn.execute(
+        select(t.instances.c.instance_id).where(t.instances.c.identity_store_id == store_id)
+    ).first()
+    if not found:
+        raise NotFoundError("IdentityStore", store_id)
+
+
+def _load_user(conn: Connection, store_id: str, user_id: str, *, lock: bool = False) -> User:
+    query = repository.user_query(store_id).where(t.users.c.user_id == user_id)
+    found = repository.select_users(conn, query.with_for_update() if lock else query)
+    if not found:
+        raise NotFoundError("User", user_id)
+    return found[0]
+
+
+def _load_group(conn: Connection, store_id: str, group_id: str, *, lock: bool = False) -> Group:
+    query = repository.group_query(store_id).where(t.groups.c.group_id == group_id)
+    found = repository.select_groups(conn, query.with_for_update() if lock else query)
+    if not found:
+        raise NotFoundError("Group", group_id)
+    return found[0]
+
+
+def _require_users(conn: Connection, store_id: str, user_ids: Sequence[str]) -> None:
+    """Every id must be a user of this store: never a member from another store."""
+    wanted = set(user_ids)
+    found: set[str] = set()
+    ids = list(wanted)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        found.update(
+            conn.execute(
+                select(t.users.c.user_id).where(
+                    t.users.c.identity_store_id == store_id, t.users.c.user_id.in_(chunk)
+                )
+            ).scalars()
+        )
+    missing = sorted(wanted - found)
+    if missing:
+        raise NotFoundError("User", missing[0])
+
+
+def _check_member_count(user_ids: Sequence[str]) -> None:
+    if len(user_ids) > MAX_MEMBERS_PER_CHANGE:
+        raise ValidationError("members", f"at most {MAX_MEMBERS_PER_CHANGE} per change")
+
+
+def _keyset_page(
+    conn: Connection,
+    query: Any,
+    key_column: Any,
+    limit: int,
+    after: str | None,
+    load: Callable[[Connection, Any], Sequence[Any]],
+    *,
+    key: Callable[[Any], str],
+) -> Page[Any]:
+    """One page of ``query`` ordered by ``key_column``, starting after ``after``."""
+    size = clamp_limit(limit)
+    if after is not None:
+        query = query.where(key_column > after)
+    items = load(conn, query.order_by(key_column).limit(size + 1))
+    if len(items) > size:
+        return Page(items[:size], key(items[size - 1]))
+    return Page(items, None)

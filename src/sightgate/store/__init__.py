@@ -1,0 +1,1 @@
+"""Schema migrations (Alembic) for every bounded context's tables."""

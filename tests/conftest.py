@@ -1,0 +1,96 @@
+"""Shared fixtures: a store per test on SQLite and, when configured, on PostgreSQL.
+
+Set ``SIGHTGATE_TEST_DATABASE_URL`` to a PostgreSQL database the tests may use as an entry
+point: the session creates a fresh database beside it and drops it at the end, so runs
+never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from sightgate.bootstrap import Services
+from sightgate.platform.db import Database, metadata, normalize_url
+from sightgate.store.migrate import upgrade
+
+PG_ENTRY_URL = os.environ.get("SIGHTGATE_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if PG_ENTRY_URL else [])]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session."""
+    if not PG_ENTRY_URL:
+        pytest.skip("SIGHTGATE_TEST_DATABASE_URL is not set")
+    entry = make_url(normalize_url(PG_ENTRY_URL))
+    name = f"sightgate_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(entry, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = entry.set(database=name).render_as_string(hide_password=False)
+    database = Database(url)
+    upgrade(database)
+    database.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _truncate_all(database: Database) -> None:
+    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with database.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated store on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+        database = Database(url)
+        upgrade(database)
+        database.dispose()
+        return url
+    pg_url: str = request.getfixturevalue("postgres_url")
+    database = Database(pg_url)
+    _truncate_all(database)
+    database.dispose()
+    return pg_url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """An empty, migrated store on each backend."""
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def services(db: Database) -> Services:
+    """The services over the test store."""
+    from sightgate.identity.directory import IdentityStoreService
+    from sightgate.identity.instances import InstanceService
+
+    return Services(db=db, instances=InstanceService(db), identity=IdentityStoreService(db))
+
+
+@pytest.fixture
+def store_id(services: Services) -> str:
+    """The identity store of a fresh ACCOUNT instance."""
+    from sightgate.identity.model import InstanceType
+    from sightgate.platform.events import Actor
+
+    instance = services.instances.create(
+        type_=InstanceType.ACCOUNT, owner_account_id="111122223333", actor=Actor("test", "setup")
+    )
+    return instance.identity_store_id

@@ -1,0 +1,131 @@
+"""The ``sightgate`` command, run as a real process against each store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.helpers import cli_env, run_cli, run_json
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    return cli_env(tmp_path / "data", None if database_url.startswith("sqlite") else database_url)
+
+
+def test_instance_users_groups_and_events_round_trip(env: dict[str, str]) -> None:
+    instance = run_json(
+        env, "instances", "create", "--type", "ACCOUNT", "--account-id", "111122223333"
+    )
+    assert instance["InstanceArn"].startswith("arn:aws:sso:::instance/ssoins-")
+    store = instance["IdentityStoreId"]
+    user = run_json(
+        env,
+        "users",
+        "create",
+        "--identity-store-id",
+        store,
+        "--user-name",
+        "jdoe",
+        "--display-name",
+        "John Doe",
+        "--email",
+        "jdoe@example.com",
+    )
+    assert user["Emails"] == [{"Value": "jdoe@example.com", "Type": "work", "Primary": True}]
+    group = run_json(env, "groups", "create", "--display-name", "readers")
+    membership = run_json(env, "groups", "add-member", "--group", "readers", "--user", "JDOE")
+    assert membership["GroupId"] == group["GroupId"]
+    assert membership["MemberId"] == {"UserId": user["UserId"]}
+
+    listed = run_json(env, "users", "list")
+    assert [u["UserName"] for u in listed["Users"]] == ["jdoe"]
+    assert [g["DisplayName"] for g in run_json(env, "groups", "list")["Groups"]] == ["readers"]
+    assert (
+        run_cli(env, "groups", "remove-member", "--group", "readers", "--user", "jdoe").returncode
+        == 0
+    )
+    assert run_cli(env, "users", "delete", user["UserId"]).returncode == 0
+    assert run_json(env, "users", "list")["Users"] == []
+
+    tail = run_json(env, "events", "tail", "--limit", "50")
+    assert [e["Type"] for e in tail] == [
+        "identity.InstanceCreated",
+        "identity.UserCreated",
+        "identity.GroupCreated",
+        "identity.GroupMembershipCreated",
+        "identity.GroupMembershipDeleted",
+        "identity.UserDeleted",
+    ]
+    assert all(e["Actor"] == "cli:admin" for e in tail)
+
+
+def test_list_pages_with_next_token(env: dict[str, str]) -> None:
+    run_json(env, "instances", "create", "--type", "ACCOUNT", "--account-id", "111122223333")
+    for i in range(3):
+        run_json(env, "users", "create", "--user-name", f"u{i}")
+    first = run_json(env, "users", "list", "--limit", "2")
+    second = run_json(env, "users", "list", "--limit", "2", "--next-token", first["NextToken"])
+    assert len(first["Users"]) == 2 and len(second["Users"]) == 1
+    assert "NextToken" not in second
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("users", "create", "--user-name", "JDOE"), "already exists"),
+        (("users", "delete", "nobody"), "not found"),
+        (("users", "create", "--user-name", "x", "--email", "nope"), "not an e-mail address"),
+        (("instances", "create", "--type", "ACCOUNT", "--account-id", "12"), "12 digits"),
+    ],
+)
+def test_errors_are_one_line_and_a_failure_status(
+    env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    run_json(env, "instances", "create", "--type", "ACCOUNT", "--account-id", "111122223333")
+    run_json(env, "users", "create", "--user-name", "jdoe")
+    result = run_cli(env, *args)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_store_must_be_named_when_there_are_several(env: dict[str, str]) -> None:
+    run_json(env, "instances", "create", "--type", "ACCOUNT", "--account-id", "111122223333")
+    run_json(env, "instances", "create", "--type", "ACCOUNT", "--account-id", "444455556666")
+    result = run_cli(env, "users", "list")
+    assert result.returncode == 1
+    assert "--identity-store-id" in result.stderr
+
+
+def test_demo_load_twice_creates_once(env: dict[str, str]) -> None:
+    first = run_json(env, "demo", "load")
+    second = run_json(env, "demo", "load")
+    assert (first["UsersCreated"], first["GroupsCreated"], first["MembershipsCreated"]) == (
+        10,
+        5,
+        14,
+    )
+    assert (second["UsersCreated"], second["GroupsCreated"], second["MembershipsCreated"]) == (
+        0,
+        0,
+        0,
+    )
+    assert first["IdentityStoreId"] == second["IdentityStoreId"]
+    assert len(run_json(env, "users", "list")["Users"]) == 10
+
+
+def test_data_dir_option_overrides_the_environment(env: dict[str, str], tmp_path: Path) -> None:
+    if "SIGHTGATE_DATABASE_URL" in env:
+        pytest.skip("the data directory only matters for the embedded store")
+    other = tmp_path / "elsewhere"
+    result = run_cli(env, "--data-dir", str(other), "instances", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"Instances": []}
+    assert (other / "sightgate.db").exists()

@@ -1,0 +1,90 @@
+"""The real server process: health, readiness and the demo it serves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from sightgate.platform.db import Database
+from tests.e2e.helpers import cli_env, run_cli, running_server
+
+pytestmark = pytest.mark.e2e
+
+
+def test_server_is_healthy_and_ready_with_the_demo_loaded(tmp_path: Path) -> None:
+    env = cli_env(tmp_path / "data", None)
+    assert run_cli(env, "demo", "load").returncode == 0
+    with running_server(env) as base:
+        assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
+        ready = httpx.get(f"{base}/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ok", "store": "sqlite"}
+        assert "x-request-id" in ready.headers
+    users = json.loads(run_cli(env, "users", "list", "--json").stdout)["Users"]
+    assert len(users) == 10
+
+
+def test_readyz_fails_when_migrations_are_pending(postgres_url: str, tmp_path: Path) -> None:
+    """A server on a store whose schema is behind is alive but not ready."""
+    db = Database(postgres_url)
+    with db.engine.begin() as conn:
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    try:
+        env = cli_env(tmp_path / "data", postgres_url)
+        with running_server(env, "--no-migrate") as base:
+            assert httpx.get(f"{base}/healthz").status_code == 200
+            ready = httpx.get(f"{base}/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["store"] == "migrations pending"
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+        db.dispose()
+
+
+def test_readyz_fails_when_the_store_is_unreachable(tmp_path: Path) -> None:
+    env = cli_env(tmp_path / "data", "postgresql://nobody@127.0.0.1:1/none")
+    with running_server(env, "--no-migrate") as base:
+        ready = httpx.get(f"{base}/readyz", timeout=30)
+        assert ready.status_code == 503
+        assert ready.json()["store"] == "unreachable"
+
+
+def test_logs_are_json_lines_without_credentials(tmp_path: Path) -> None:
+    """Request logs are structured and never carry the Authorization header."""
+    import subprocess
+    import sys
+    import time
+
+    from tests.e2e.helpers import free_port
+
+    env = cli_env(tmp_path / "data", None)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sightgate", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(
+                    f"http://127.0.0.1:{port}/healthz", headers={"Authorization": "Bearer s3cr3t"}
+                )
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=15)
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("message") == "request"]
+    assert requests and requests[0]["path"] == "/healthz" and requests[0]["status"] == 200
+    assert "s3cr3t" not in stderr
