@@ -80,8 +80,14 @@ def services(db: Database) -> Services:
     """The services over the test store."""
     from sightgate.identity.directory import IdentityStoreService
     from sightgate.identity.instances import InstanceService
+    from sightgate.identity.scim_tokens import ScimTokenService
 
-    return Services(db=db, instances=InstanceService(db), identity=IdentityStoreService(db))
+    return Services(
+        db=db,
+        instances=InstanceService(db),
+        identity=IdentityStoreService(db),
+        scim_tokens=ScimTokenService(db),
+    )
 
 
 @pytest.fixture

@@ -13,15 +13,22 @@ from sqlalchemy import text
 
 from sightgate import __version__
 from sightgate.bootstrap import Services
+from sightgate.protocols.scim import routes as scim_routes
 from sightgate.store.migrate import is_current
 
 log = logging.getLogger("sightgate.http")
 
 
-def create_app(services: Services) -> FastAPI:
-    """The sightgate HTTP application over ``services``."""
+def create_app(services: Services, public_url: str | None = None) -> FastAPI:
+    """The sightgate HTTP application over ``services``.
+
+    ``public_url`` is the root URL clients use (behind a proxy); by default each
+    response's links are built from the request's own Host.
+    """
     app = FastAPI(title="sightgate", version=__version__, docs_url=None, redoc_url=None)
     app.state.services = services
+    app.include_router(scim_routes.build_router(services, public_url))
+    app.add_middleware(scim_routes.ScimPathMiddleware)
 
     @app.middleware("http")
     async def log_requests(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sightgate.config import Settings
 from sightgate.identity.directory import IdentityStoreService
 from sightgate.identity.instances import InstanceService
+from sightgate.identity.scim_tokens import ScimTokenService
 from sightgate.platform.db import Database
 
 
@@ -17,10 +18,16 @@ class Services:
     db: Database
     instances: InstanceService
     identity: IdentityStoreService
+    scim_tokens: ScimTokenService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
         """Open the configured store and build the services on it."""
         settings.ensure_data_dir()
         db = Database(settings.resolved_database_url())
-        return cls(db=db, instances=InstanceService(db), identity=IdentityStoreService(db))
+        return cls(
+            db=db,
+            instances=InstanceService(db),
+            identity=IdentityStoreService(db),
+            scim_tokens=ScimTokenService(db),
+        )

@@ -11,10 +11,12 @@ import signal
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import click
+import pydantic
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -29,6 +31,7 @@ from sightgate.identity.presenters import (
     membership_to_dict,
     user_to_dict,
 )
+from sightgate.identity.scim_tokens import ScimToken
 from sightgate.platform.errors import NotFoundError, SightgateError, ValidationError
 from sightgate.platform.events import Actor, latest_events, read_events
 
@@ -44,6 +47,9 @@ instances_app = typer.Typer(help="Identity Center instances.", no_args_is_help=T
 users_app = typer.Typer(help="Users of an identity store.", no_args_is_help=True)
 groups_app = typer.Typer(help="Groups of an identity store.", no_args_is_help=True)
 events_app = typer.Typer(help="The event log (audit trail).", no_args_is_help=True)
+scim_app = typer.Typer(help="SCIM provisioning of identity stores.", no_args_is_help=True)
+scim_token_app = typer.Typer(help="Bearer tokens of SCIM clients.", no_args_is_help=True)
+scim_app.add_typer(scim_token_app, name="token")
 for sub, name in (
     (db_app, "db"),
     (demo_app, "demo"),
@@ -51,6 +57,7 @@ for sub, name in (
     (users_app, "users"),
     (groups_app, "groups"),
     (events_app, "events"),
+    (scim_app, "scim"),
 ):
     app.add_typer(sub, name=name)
 
@@ -200,7 +207,12 @@ def serve(
         f"[bold]sightgate[/] serving on http://{settings.host}:{settings.port}  store: {store}",
         highlight=False,
     )
-    uvicorn.run(create_app(services), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(services, settings.public_url),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+    )
 
 
 @app.command()
@@ -405,6 +417,112 @@ def groups_remove_member(
     if not removed:
         raise NotFoundError("GroupMembership", f"{user} in {group}")
     console.print(f"removed {user} from {group}")
+
+
+# -- SCIM tokens -------------------------------------------------------------------------
+
+
+def _scim_url(store_id: str, base_url: str | None) -> str:
+    """The SCIM endpoint of one store, under the server's public root URL."""
+    try:
+        settings = _settings(public_url=base_url)
+    except pydantic.ValidationError as error:
+        raise ValidationError("base-url", "must be an http(s) URL without query") from error
+    return f"{settings.resolved_public_url()}/scim/{store_id}/v2"
+
+
+def _token_to_dict(token: ScimToken, now: datetime) -> dict[str, Any]:
+    """A token's metadata (it has no secret to leak: only its hash is stored)."""
+    return {
+        "tokenId": token.token_id,
+        "identityStoreId": token.identity_store_id,
+        "description": token.description,
+        "status": token.status_at(now).value,
+        "createdAt": token.created_at.isoformat(),
+        "expiresAt": token.expires_at.isoformat(),
+        "revokedAt": token.revoked_at.isoformat() if token.revoked_at else None,
+        "lastUsedAt": token.last_used_at.isoformat() if token.last_used_at else None,
+    }
+
+
+@scim_token_app.command("create")
+def scim_token_create(
+    store: StoreOption = None,
+    expires_in_days: Annotated[
+        int, typer.Option(help="Days until the token expires (1 to 1825).")
+    ] = 365,
+    description: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Root URL clients reach the server at "
+            "[env: SIGHTGATE_PUBLIC_URL; default: http://HOST:PORT]"
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Issue a token and print it with the SCIM URL: the only time the token is shown."""
+    store_id = _store_id(store)
+    url = _scim_url(store_id, base_url)
+    issued = _services().scim_tokens.create(
+        store_id,
+        actor=CLI_ACTOR,
+        expires_in=timedelta(days=expires_in_days),
+        description=description,
+    )
+    if as_json:
+        _print_json(
+            {
+                "url": url,
+                "token": issued.token,
+                "tokenId": issued.token_id,
+                "expiresAt": issued.expires_at.isoformat(),
+            }
+        )
+        return
+    for line in (
+        f"SCIM URL:   {url}",
+        f"token:      {issued.token}",
+        f"token id:   {issued.token_id}",
+        f"expires at: {issued.expires_at.isoformat()}",
+        "Store the token now: it cannot be shown again.",
+    ):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@scim_token_app.command("list")
+def scim_token_list(store: StoreOption = None, as_json: JsonOption = False) -> None:
+    """List a store's tokens (never their secrets)."""
+    now = datetime.now(UTC)
+    tokens = _services().scim_tokens.list(_store_id(store))
+    if as_json:
+        _print_json({"tokens": [_token_to_dict(t, now) for t in tokens]})
+        return
+    # Minutes are precise enough here, and short dates keep the ids (needed for revoke)
+    # from being cut off in an 80-column terminal.
+    _print_table(
+        [
+            {
+                "tokenId": t.token_id,
+                "status": t.status_at(now).value,
+                "expires": f"{t.expires_at:%Y-%m-%d %H:%M}",
+                "lastUsed": f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else None,
+                "description": t.description,
+            }
+            for t in tokens
+        ],
+        ["tokenId", "status", "expires", "lastUsed", "description"],
+    )
+
+
+@scim_token_app.command("revoke")
+def scim_token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id (16 hex digits).")],
+    store: StoreOption = None,
+) -> None:
+    """Revoke a token: SCIM requests with it are refused from now on."""
+    _services().scim_tokens.revoke(_store_id(store), token_id, actor=CLI_ACTOR)
+    console.print(f"revoked token {token_id}", markup=False, highlight=False)
 
 
 # -- events ------------------------------------------------------------------------------

@@ -8,13 +8,13 @@ database; this module turns violations into ``ConflictError`` naming the field.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, select
 
-from sightgate.identity import events, repository
+from sightgate.identity import events, filtering, repository
 from sightgate.identity import tables as t
 from sightgate.identity.errors import translate_integrity_errors
 from sightgate.identity.model import (
@@ -34,6 +34,48 @@ from sightgate.platform.pagination import Page, clamp_limit
 from sightgate.platform.uow import UnitOfWork
 
 MAX_MEMBERS_PER_CHANGE = 100_000
+MAX_SEARCH_COUNT = 1000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SearchResult(Generic[T]):
+    """One window of a filtered, sorted result and the size of the whole result."""
+
+    total: int
+    items: Sequence[T]
+
+
+@dataclass(frozen=True)
+class Search:
+    """A filtered, sorted, offset-paged query (SCIM's query model, RFC 7644 §3.4.2).
+
+    ``filter`` uses the SCIM filter grammar; it is compiled to SQL, never evaluated in
+    Python. ``start_index`` is 1-based; ``count`` 0 asks for the total only.
+    """
+
+    filter: str | None = None
+    sort_by: str | None = None
+    descending: bool = False
+    start_index: int = 1
+    count: int = 100
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """A set operation on a group's members."""
+
+    kind: Literal["add", "remove", "replace", "remove_all"]
+    user_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of a group with the name to show for them."""
+
+    user_id: str
+    display: str
 
 
 class IdentityStoreService:
@@ -100,6 +142,24 @@ class IdentityStoreService:
                 key=lambda u: u.user_id,
             )
 
+    def search_users(self, store_id: str, search: Search) -> SearchResult[User]:
+        """Users matching a SCIM filter, sorted and windowed, with the total count."""
+        condition = (
+            filtering.user_condition(filtering.parse_filter(search.filter))
+            if search.filter
+            else None
+        )
+        sort = filtering.user_sort_column(search.sort_by) if search.sort_by else None
+        return self._search(
+            store_id,
+            repository.user_query(store_id),
+            condition,
+            sort,
+            t.users.c.user_id,
+            search,
+            repository.select_users,
+        )
+
     def update_user(
         self,
         store_id: str,
@@ -148,8 +208,19 @@ class IdentityStoreService:
 
     # -- groups --------------------------------------------------------------------------
 
-    def create_group(self, store_id: str, draft: GroupFields, actor: Actor) -> Group:
-        """Add a group; ``ConflictError`` on a display name taken in any letter case."""
+    def create_group(
+        self,
+        store_id: str,
+        draft: GroupFields,
+        actor: Actor,
+        *,
+        member_ids: Sequence[str] = (),
+    ) -> Group:
+        """Add a group, with its first members, in one transaction.
+
+        ``ConflictError`` on a display name taken in any letter case; ``NotFoundError``
+        when a member is not a user of this store (and then no group is created either).
+        """
         valid = draft.validated()
         now = datetime.now(UTC)
         group = Group(
@@ -164,7 +235,11 @@ class IdentityStoreService:
             _require_store(uow.conn, store_id)
             repository.insert_group(uow.conn, group)
             uow.emit(events.group_event(events.GROUP_CREATED, group))
-        return group
+            if member_ids:
+                self._apply_member_change(
+                    uow, store_id, group.group_id, MemberChange("add", tuple(member_ids))
+                )
+        return _reload_group(self.db, store_id, group.group_id) if member_ids else group
 
     def get_group(self, store_id: str, group_id: str) -> Group:
         """The group with this id in this store."""
@@ -204,6 +279,46 @@ class IdentityStoreService:
                 key=lambda g: g.group_id,
             )
 
+    def search_groups(self, store_id: str, search: Search) -> SearchResult[Group]:
+        """Groups matching a SCIM filter, sorted and windowed, with the total count."""
+        condition = (
+            filtering.group_condition(filtering.parse_filter(search.filter))
+            if search.filter
+            else None
+        )
+        sort = filtering.group_sort_column(search.sort_by) if search.sort_by else None
+        return self._search(
+            store_id,
+            repository.group_query(store_id),
+            condition,
+            sort,
+            t.groups.c.group_id,
+            search,
+            repository.select_groups,
+        )
+
+    def _search(
+        self,
+        store_id: str,
+        query: Any,
+        condition: Any,
+        sort: Any,
+        key: Any,
+        search: Search,
+        load: Callable[[Connection, Any], Sequence[T]],
+    ) -> SearchResult[T]:
+        if condition is not None:
+            query = query.where(condition)
+        count = max(0, min(search.count, MAX_SEARCH_COUNT))
+        order = [] if sort is None else [sort.desc() if search.descending else sort.asc()]
+        with self.db.read() as conn:
+            _require_store(conn, store_id)
+            total = repository.count_rows(conn, query)
+            if count == 0:
+                return SearchResult(total, [])
+            window = query.order_by(*order, key).offset(max(search.start_index, 1) - 1).limit(count)
+            return SearchResult(total, load(conn, window))
+
     def update_group(
         self,
         store_id: str,
@@ -214,25 +329,9 @@ class IdentityStoreService:
         expected_version: int | None = None,
     ) -> Group:
         """Apply ``change`` to the group's attributes under a row lock (members untouched)."""
-        with translate_integrity_errors(), UnitOfWork(self.db, actor) as uow:
-            current = _load_group(uow.conn, store_id, group_id, lock=True)
-            if expected_version is not None and current.version != expected_version:
-                raise PreconditionFailedError("Group", group_id)
-            wanted = change(current).validated()
-            changed = _changed_fields(current.fields(), wanted)
-            if not changed:
-                return current
-            updated = Group(
-                **_fields_of(wanted),
-                group_id=group_id,
-                identity_store_id=store_id,
-                created_at=current.created_at,
-                updated_at=datetime.now(UTC),
-                version=current.version + 1,
-            )
-            repository.update_group(uow.conn, updated)
-            uow.emit(events.group_event(events.GROUP_UPDATED, updated, changed))
-        return updated
+        return self.change_group(
+            store_id, group_id, actor, change=change, expected_version=expected_version
+        )
 
     def delete_group(self, store_id: str, group_id: str, actor: Actor) -> None:
         """Remove a group and its memberships."""
@@ -251,44 +350,105 @@ class IdentityStoreService:
         self, store_id: str, group_id: str, user_ids: Sequence[str], actor: Actor
     ) -> list[Membership]:
         """Add users to a group (a set union); return the memberships that are new."""
-        _check_member_count(user_ids)
-        with UnitOfWork(self.db, actor) as uow:
-            _load_group(uow.conn, store_id, group_id)
-            _require_users(uow.conn, store_id, user_ids)
-            created = repository.add_members(uow.conn, store_id, group_id, user_ids)
-            self._record_membership_change(uow, group_id, created, events.MEMBERSHIP_CREATED)
-        return created
+        added, _ = self._change_members(
+            store_id, group_id, MemberChange("add", tuple(user_ids)), actor
+        )
+        return added
 
     def remove_members(
         self, store_id: str, group_id: str, user_ids: Sequence[str], actor: Actor
     ) -> list[Membership]:
         """Remove users from a group (a set difference); return what was removed."""
-        _check_member_count(user_ids)
-        with UnitOfWork(self.db, actor) as uow:
-            _load_group(uow.conn, store_id, group_id)
-            removed = repository.remove_memberships(
-                uow.conn, repository.members_condition(group_id, user_ids)
-            )
-            self._record_membership_change(uow, group_id, removed, events.MEMBERSHIP_DELETED)
+        change = MemberChange("remove", tuple(user_ids))
+        _, removed = self._change_members(store_id, group_id, change, actor)
         return removed
 
     def replace_members(
         self, store_id: str, group_id: str, user_ids: Sequence[str], actor: Actor
     ) -> tuple[list[Membership], list[Membership]]:
         """Make the group's members exactly ``user_ids``; return (added, removed)."""
-        _check_member_count(user_ids)
-        wanted = list(dict.fromkeys(user_ids))
+        change = MemberChange("replace", tuple(user_ids))
+        return self._change_members(store_id, group_id, change, actor)
+
+    def _change_members(
+        self, store_id: str, group_id: str, change: MemberChange, actor: Actor
+    ) -> tuple[list[Membership], list[Membership]]:
         with UnitOfWork(self.db, actor) as uow:
-            _load_group(uow.conn, store_id, group_id, lock=True)
+            _load_group(uow.conn, store_id, group_id, lock=change.kind != "add")
+            return self._apply_member_change(uow, store_id, group_id, change)
+
+    def change_group(
+        self,
+        store_id: str,
+        group_id: str,
+        actor: Actor,
+        *,
+        change: Callable[[Group], GroupFields] | None = None,
+        member_changes: Sequence[MemberChange] = (),
+        expected_version: int | None = None,
+    ) -> Group:
+        """Change a group's attributes and members in one transaction (a SCIM PATCH or PUT).
+
+        Member changes are set operations applied in order in the database; the group row
+        is locked first, so concurrent changes of one group queue instead of racing.
+        """
+        with translate_integrity_errors(), UnitOfWork(self.db, actor) as uow:
+            current = _load_group(uow.conn, store_id, group_id, lock=True)
+            if expected_version is not None and current.version != expected_version:
+                raise PreconditionFailedError("Group", group_id)
+            if change is not None:
+                wanted = change(current).validated()
+                changed = _changed_fields(current.fields(), wanted)
+                if changed:
+                    current = Group(
+                        **_fields_of(wanted),
+                        group_id=group_id,
+                        identity_store_id=store_id,
+                        created_at=current.created_at,
+                        updated_at=datetime.now(UTC),
+                        version=current.version + 1,
+                    )
+                    repository.update_group(uow.conn, current)
+                    uow.emit(events.group_event(events.GROUP_UPDATED, current, changed))
+            for member_change in member_changes:
+                self._apply_member_change(uow, store_id, group_id, member_change)
+        return _reload_group(self.db, store_id, group_id) if member_changes else current
+
+    def _apply_member_change(
+        self, uow: UnitOfWork, store_id: str, group_id: str, change: MemberChange
+    ) -> tuple[list[Membership], list[Membership]]:
+        """Apply one set operation; return (added, removed) memberships."""
+        _check_member_count(change.user_ids)
+        wanted = list(dict.fromkeys(change.user_ids))
+        condition = repository.members_condition(group_id)
+        removed: list[Membership] = []
+        added: list[Membership] = []
+        if change.kind in ("add", "replace"):
             _require_users(uow.conn, store_id, wanted)
+        if change.kind == "remove":
             removed = repository.remove_memberships(
-                uow.conn,
-                repository.members_condition(group_id) & t.memberships.c.user_id.not_in(wanted),
+                uow.conn, repository.members_condition(group_id, wanted)
             )
+        elif change.kind == "remove_all":
+            removed = repository.remove_memberships(uow.conn, condition)
+        elif change.kind == "replace":
+            removed = repository.remove_memberships(
+                uow.conn, condition & t.memberships.c.user_id.not_in(wanted)
+            )
+        if change.kind in ("add", "replace"):
             added = repository.add_members(uow.conn, store_id, group_id, wanted)
-            self._record_membership_change(uow, group_id, removed, events.MEMBERSHIP_DELETED)
-            self._record_membership_change(uow, group_id, added, events.MEMBERSHIP_CREATED)
+        self._record_membership_change(uow, group_id, removed, events.MEMBERSHIP_DELETED)
+        self._record_membership_change(uow, group_id, added, events.MEMBERSHIP_CREATED)
         return added, removed
+
+    def members_of(self, store_id: str, group_ids: Sequence[str]) -> dict[str, list[Member]]:
+        """The members of several groups with their display names, in one query."""
+        with self.db.read() as conn:
+            rows = repository.member_displays(conn, store_id, group_ids)
+        result: dict[str, list[Member]] = {group_id: [] for group_id in group_ids}
+        for group_id, user_id, display in rows:
+            result[group_id].append(Member(user_id, display))
+        return result
 
     def get_membership(self, store_id: str, membership_id: str) -> Membership:
         """One membership by its id."""
@@ -376,6 +536,11 @@ def _load_group(conn: Connection, store_id: str, group_id: str, *, lock: bool = 
     if not found:
         raise NotFoundError("Group", group_id)
     return found[0]
+
+
+def _reload_group(db: Database, store_id: str, group_id: str) -> Group:
+    with db.read() as conn:
+        return _load_group(conn, store_id, group_id)
 
 
 def _require_users(conn: Connection, store_id: str, user_ids: Sequence[str]) -> None:

@@ -75,6 +75,7 @@ class Email:
     value: str
     type: str | None = None
     primary: bool = False
+    display: str | None = None
 
 
 @dataclass(frozen=True)

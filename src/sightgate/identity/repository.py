@@ -211,7 +211,9 @@ def select_users(conn: Connection, query: Select[Any]) -> list[User]:
         .where(t.user_emails.c.user_id.in_(ids))
         .order_by(t.user_emails.c.user_id, t.user_emails.c.ordinal)
     ):
-        emails[e.user_id].append(Email(value=e.value, type=e.type, primary=e.is_primary))
+        emails[e.user_id].append(
+            Email(value=e.value, type=e.type, primary=e.is_primary, display=e.display)
+        )
     external = _external_ids_of(conn, ids)
     return [_to_user(r, emails[r["user_id"]], external[r["user_id"]]) for r in rows]
 
@@ -271,6 +273,7 @@ def _write_emails(conn: Connection, user: User) -> None:
                     "value": e.value,
                     "value_key": unique_key(e.value),
                     "type": e.type,
+                    "display": e.display,
                     "is_primary": e.primary,
                 }
                 for i, e in enumerate(user.emails)
@@ -468,6 +471,22 @@ def select_memberships(conn: Connection, query: Select[Any]) -> list[Membership]
         Membership(r.membership_id, r.identity_store_id, r.group_id, r.user_id)
         for r in conn.execute(query)
     ]
+
+
+def member_displays(
+    conn: Connection, identity_store_id: str, group_ids: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """(group id, user id, display name or user name) of the groups' members."""
+    if not group_ids:
+        return []
+    m, u = t.memberships, t.users
+    query = (
+        select(m.c.group_id, m.c.user_id, func.coalesce(u.c.display_name, u.c.user_name))
+        .join(u, u.c.user_id == m.c.user_id)
+        .where(m.c.identity_store_id == identity_store_id, m.c.group_id.in_(list(group_ids)))
+        .order_by(m.c.group_id, m.c.user_id)
+    )
+    return [(row[0], row[1], row[2]) for row in conn.execute(query)]
 
 
 def count_rows(conn: Connection, query: Select[Any]) -> int:

@@ -96,6 +96,7 @@ user_emails = Table(
     Column("value", TEXT, nullable=False),
     Column("value_key", TEXT, nullable=False),
     Column("type", String(255)),
+    Column("display", TEXT),
     Column("is_primary", Boolean, nullable=False),
     UniqueConstraint("user_id", "ordinal"),
     Index(None, "value_key"),
@@ -151,6 +152,27 @@ memberships = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("group_id", "user_id", name="uq_identity_memberships"),
     Index(None, "user_id"),
+)
+
+scim_tokens = Table(
+    "identity_scim_tokens",
+    metadata,
+    Column("token_id", String(16), primary_key=True),
+    Column(
+        "identity_store_id",
+        ID,
+        ForeignKey("identity_instances.identity_store_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # SHA-256 of the secret part only: see sightgate.identity.scim_tokens for why.
+    Column("secret_hash", String(64), nullable=False),
+    Column("description", String(255), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    # Listing a store's tokens, and the ON DELETE CASCADE when its instance goes.
+    Index(None, "identity_store_id"),
 )
 
 UNIQUE_FIELDS = {

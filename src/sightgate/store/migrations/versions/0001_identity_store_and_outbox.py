@@ -212,6 +212,7 @@ def upgrade() -> None:
         sa.Column("value", sa.String(length=1024), nullable=False),
         sa.Column("value_key", sa.String(length=1024), nullable=False),
         sa.Column("type", sa.String(length=255), nullable=True),
+        sa.Column("display", sa.String(length=1024), nullable=True),
         sa.Column("is_primary", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],

@@ -1,0 +1,1 @@
+"""Protocol adapters: thin translations between a wire protocol and the services."""

@@ -1,0 +1,377 @@
+"""The SCIM service provider's operations, independent of the web framework.
+
+Each method takes parsed request parts and returns a ``ScimResponse``; the HTTP routes
+and ``/Bulk`` both call these, so a bulk operation behaves exactly like the request it
+stands for. Business rules stay in the identity store's services: this module only
+translates between SCIM documents and service calls.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sightgate.identity.directory import IdentityStoreService, MemberChange, Search
+from sightgate.identity.model import Group, User
+from sightgate.platform.events import Actor
+from sightgate.protocols.scim.errors import ScimError, invalid_value
+from sightgate.protocols.scim.patch import (
+    apply_operations,
+    parse_operations,
+    split_member_operations,
+)
+from sightgate.protocols.scim.projection import Projection, parse_attribute_list
+from sightgate.protocols.scim.resources import (
+    group_fields_from_scim,
+    group_to_scim,
+    member_ids,
+    normalize,
+    user_fields_from_scim,
+    user_to_scim,
+    version_tag,
+)
+from sightgate.protocols.scim.schema import (
+    ENTERPRISE,
+    ENTERPRISE_SCHEMA,
+    GROUP,
+    LIST_RESPONSE,
+    SEARCH_REQUEST,
+    USER,
+)
+
+DEFAULT_COUNT = 100
+MAX_COUNT = 1000
+_VERSION = re.compile(r'^(?:W/)?"?(\d+)"?$')
+
+
+@dataclass
+class ScimResponse:
+    """What to send back: status, JSON body (or none) and extra headers."""
+
+    status: int
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The query parameters of a list or ``.search`` request."""
+
+    filter: str | None = None
+    sort_by: str | None = None
+    descending: bool = False
+    start_index: int = 1
+    count: int = DEFAULT_COUNT
+    projection: Projection = field(default_factory=Projection)
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> ListQuery:
+        """Parse query-string or SearchRequest parameters (names in any letter case)."""
+        lowered = {k.lower(): v for k, v in params.items() if isinstance(k, str)}
+        order = str(lowered.get("sortorder") or "ascending").lower()
+        if order not in ("ascending", "descending"):
+            raise invalid_value("sortOrder must be ascending or descending")
+        filter_text = lowered.get("filter")
+        if filter_text is not None and not isinstance(filter_text, str):
+            raise ScimError(400, "filter must be a string", "invalidFilter")
+        return cls(
+            filter=filter_text or None,
+            sort_by=_optional_str(lowered.get("sortby"), "sortBy"),
+            descending=order == "descending",
+            start_index=max(1, _integer(lowered.get("startindex"), "startIndex", 1)),
+            count=min(MAX_COUNT, max(0, _integer(lowered.get("count"), "count", DEFAULT_COUNT))),
+            projection=projection_from(lowered),
+        )
+
+    def search(self) -> Search:
+        """The identity store's search for this query."""
+        return Search(self.filter, self.sort_by, self.descending, self.start_index, self.count)
+
+
+def projection_from(lowered_params: dict[str, Any]) -> Projection:
+    """``attributes``/``excludedAttributes`` from parameters with lower-cased names."""
+    return Projection(
+        parse_attribute_list(lowered_params.get("attributes")),
+        parse_attribute_list(lowered_params.get("excludedattributes")),
+    )
+
+
+def parse_version(header: str | None) -> int | None:
+    """The version an ``If-Match`` header names (None for absent or ``*``)."""
+    if header is None or header.strip() == "*":
+        return None
+    match = _VERSION.match(header.strip())
+    if not match:
+        raise ScimError(412, f"If-Match {header!r} names no version of this resource")
+    return int(match.group(1))
+
+
+class ScimProvider:
+    """The SCIM operations on one identity store, on behalf of one client."""
+
+    def __init__(
+        self, identity: IdentityStoreService, store_id: str, base_url: str, actor: Actor
+    ) -> None:
+        self.identity = identity
+        self.store_id = store_id
+        self.base_url = base_url
+        self.actor = actor
+
+    # -- users ---------------------------------------------------------------------------
+
+    def get_user(
+        self, user_id: str, projection: Projection, if_none_match: str | None = None
+    ) -> ScimResponse:
+        """GET /Users/{id}."""
+        user = self.identity.get_user(self.store_id, user_id)
+        if if_none_match is not None and if_none_match.strip() == version_tag(user.version):
+            return ScimResponse(304, None, {"ETag": version_tag(user.version)})
+        return self._user_response(200, user, projection)
+
+    def list_users(self, query: ListQuery) -> ScimResponse:
+        """GET /Users and POST /Users/.search."""
+        result = self.identity.search_users(self.store_id, query.search())
+        resources = [
+            query.projection.apply(user_to_scim(u, self.base_url), (ENTERPRISE_SCHEMA,))
+            for u in result.items
+        ]
+        return ScimResponse(200, _list_response(result.total, query.start_index, resources))
+
+    def create_user(self, body: Any, projection: Projection = Projection()) -> ScimResponse:
+        """POST /Users."""
+        data = normalize(body, USER, ENTERPRISE)
+        user = self.identity.create_user(self.store_id, user_fields_from_scim(data), self.actor)
+        return self._user_response(201, user, projection, location=True)
+
+    def replace_user(
+        self, user_id: str, body: Any, if_match: str | None, projection: Projection = Projection()
+    ) -> ScimResponse:
+        """PUT /Users/{id}: every settable attribute is replaced; absent ones are cleared."""
+        data = normalize(body, USER, ENTERPRISE)
+        user = self.identity.update_user(
+            self.store_id,
+            user_id,
+            lambda current: user_fields_from_scim(data, keep=current.external_ids),
+            self.actor,
+            expected_version=parse_version(if_match),
+        )
+        return self._user_response(200, user, projection)
+
+    def patch_user(
+        self, user_id: str, body: Any, if_match: str | None, projection: Projection = Projection()
+    ) -> ScimResponse:
+        """PATCH /Users/{id}: applied on the current user under its row lock."""
+        operations = parse_operations(body)
+
+        def patched(current: User) -> Any:
+            doc = _without_meta(user_to_scim(current, self.base_url))
+            return user_fields_from_scim(
+                apply_operations(doc, operations, USER, ENTERPRISE), keep=current.external_ids
+            )
+
+        user = self.identity.update_user(
+            self.store_id, user_id, patched, self.actor, expected_version=parse_version(if_match)
+        )
+        if projection.is_default:
+            return ScimResponse(204, None, {"ETag": version_tag(user.version)})
+        return self._user_response(200, user, projection)
+
+    def delete_user(self, user_id: str, if_match: str | None = None) -> ScimResponse:
+        """DELETE /Users/{id}."""
+        expected = parse_version(if_match)
+        if (
+            expected is not None
+            and self.identity.get_user(self.store_id, user_id).version != expected
+        ):
+            raise ScimError(412, "the user was changed since you read it")
+        self.identity.delete_user(self.store_id, user_id, self.actor)
+        return ScimResponse(204)
+
+    def _user_response(
+        self, status: int, user: User, projection: Projection, *, location: bool = False
+    ) -> ScimResponse:
+        body = projection.apply(user_to_scim(user, self.base_url), (ENTERPRISE_SCHEMA,))
+        headers = {"ETag": version_tag(user.version)}
+        if location:
+            headers["Location"] = f"{self.base_url}/Users/{user.user_id}"
+        return ScimResponse(status, body, headers)
+
+    # -- groups --------------------------------------------------------------------------
+
+    def get_group(
+        self, group_id: str, projection: Projection, if_none_match: str | None = None
+    ) -> ScimResponse:
+        """GET /Groups/{id}; members are read only when the response carries them."""
+        group = self.identity.get_group(self.store_id, group_id)
+        if if_none_match is not None and if_none_match.strip() == version_tag(group.version):
+            return ScimResponse(304, None, {"ETag": version_tag(group.version)})
+        return self._group_response(200, group, projection)
+
+    def list_groups(self, query: ListQuery) -> ScimResponse:
+        """GET /Groups and POST /Groups/.search."""
+        result = self.identity.search_groups(self.store_id, query.search())
+        resources = self._group_documents(list(result.items), query.projection)
+        return ScimResponse(200, _list_response(result.total, query.start_index, resources))
+
+    def create_group(self, body: Any, projection: Projection = Projection()) -> ScimResponse:
+        """POST /Groups, with its members in the same transaction."""
+        data = normalize(body, GROUP)
+        group = self.identity.create_group(
+            self.store_id,
+            group_fields_from_scim(data),
+            self.actor,
+            member_ids=member_ids(data) or (),
+        )
+        return self._group_response(201, group, projection, location=True)
+
+    def replace_group(
+        self, group_id: str, body: Any, if_match: str | None, projection: Projection = Projection()
+    ) -> ScimResponse:
+        """PUT /Groups/{id}: the display name and the whole member set are replaced."""
+        data = normalize(body, GROUP)
+        group = self.identity.change_group(
+            self.store_id,
+            group_id,
+            self.actor,
+            change=lambda current: group_fields_from_scim(data, current),
+            member_changes=[MemberChange("replace", tuple(member_ids(data) or ()))],
+            expected_version=parse_version(if_match),
+        )
+        return self._group_response(200, group, projection)
+
+    def patch_group(
+        self, group_id: str, body: Any, if_match: str | None, projection: Projection = Projection()
+    ) -> ScimResponse:
+        """PATCH /Groups/{id}: attribute changes in memory, member changes as set operations."""
+        member_ops, attribute_ops = split_member_operations(parse_operations(body))
+
+        def patched(current: Group) -> Any:
+            doc = _without_meta(group_to_scim(current, None, self.base_url))
+            return group_fields_from_scim(
+                apply_operations(doc, attribute_ops, GROUP, None), current
+            )
+
+        group = self.identity.change_group(
+            self.store_id,
+            group_id,
+            self.actor,
+            change=patched if attribute_ops else None,
+            member_changes=[MemberChange(op.kind, op.user_ids) for op in member_ops],
+            expected_version=parse_version(if_match),
+        )
+        if projection.is_default:
+            return ScimResponse(204, None, {"ETag": version_tag(group.version)})
+        return self._group_response(200, group, projection)
+
+    def delete_group(self, group_id: str, if_match: str | None = None) -> ScimResponse:
+        """DELETE /Groups/{id}."""
+        expected = parse_version(if_match)
+        if (
+            expected is not None
+            and self.identity.get_group(self.store_id, group_id).version != expected
+        ):
+            raise ScimError(412, "the group was changed since you read it")
+        self.identity.delete_group(self.store_id, group_id, self.actor)
+        return ScimResponse(204)
+
+    def _group_documents(self, groups: list[Group], projection: Projection) -> list[dict[str, Any]]:
+        members = (
+            self.identity.members_of(self.store_id, [g.group_id for g in groups])
+            if projection.wants("members")
+            else {}
+        )
+        return [
+            projection.apply(
+                group_to_scim(
+                    g,
+                    [(m.user_id, m.display) for m in members[g.group_id]]
+                    if g.group_id in members
+                    else None,
+                    self.base_url,
+                ),
+                (),
+            )
+            for g in groups
+        ]
+
+    def _group_response(
+        self, status: int, group: Group, projection: Projection, *, location: bool = False
+    ) -> ScimResponse:
+        body = self._group_documents([group], projection)[0]
+        headers = {"ETag": version_tag(group.version)}
+        if location:
+            headers["Location"] = f"{self.base_url}/Groups/{group.group_id}"
+        return ScimResponse(status, body, headers)
+
+    # -- search across resource types ----------------------------------------------------
+
+    def search_all(self, body: Any) -> ScimResponse:
+        """POST /.search: users first, then groups, as one paged list."""
+        query = search_query(body)
+        users = self.identity.search_users(self.store_id, _with_count(query, 0).search())
+        groups = self.identity.search_groups(self.store_id, _with_count(query, 0).search())
+        total = users.total + groups.total
+        offset = query.start_index - 1
+        resources: list[dict[str, Any]] = []
+        if offset < users.total and query.count:
+            window = _window(query, offset + 1, min(query.count, users.total - offset))
+            resources += self.list_users(window).body["Resources"]  # type: ignore[index]
+        remaining = query.count - len(resources)
+        if remaining > 0:
+            group_start = max(0, offset - users.total) + 1
+            resources += self.list_groups(_window(query, group_start, remaining)).body["Resources"]  # type: ignore[index]
+        return ScimResponse(200, _list_response(total, query.start_index, resources))
+
+
+def search_query(body: Any) -> ListQuery:
+    """A SearchRequest body (RFC 7644 §3.4.3) as a list query."""
+    if not isinstance(body, dict):
+        raise ScimError(400, "a search body must be a SearchRequest object", "invalidSyntax")
+    schemas = body.get("schemas")
+    if schemas is not None and SEARCH_REQUEST not in schemas:
+        raise ScimError(400, f"schemas must contain {SEARCH_REQUEST}", "invalidSyntax")
+    return ListQuery.from_params(body)
+
+
+def _window(query: ListQuery, start_index: int, count: int) -> ListQuery:
+    return ListQuery(
+        query.filter, query.sort_by, query.descending, start_index, count, query.projection
+    )
+
+
+def _with_count(query: ListQuery, count: int) -> ListQuery:
+    return _window(query, query.start_index, count)
+
+
+def _list_response(total: int, start_index: int, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "schemas": [LIST_RESPONSE],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }
+
+
+def _without_meta(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k != "meta"}
+
+
+def _integer(value: Any, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise invalid_value(f"{name} must be an integer")
+    try:
+        return int(value)
+    except (TypeError, ValueError) as error:
+        raise invalid_value(f"{name} must be an integer") from error
+
+
+def _optional_str(value: Any, name: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise invalid_value(f"{name} must be a string")
+    return value
