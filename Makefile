@@ -8,10 +8,12 @@ PORT ?= 8080
 
 .PHONY: install run test test-fast lint typecheck check bench clean
 
-$(STAMP): pyproject.toml
+# package.json pins newman, which runs the Entra SCIM collection in tests/conformance.
+$(STAMP): pyproject.toml $(wildcard package.json package-lock.json)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	if [ -f package.json ]; then npm ci --no-audit --no-fund; fi
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,4 +39,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .sightgate .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .sightgate .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,23 +54,27 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(env: dict[str, str], *args: str) -> Iterator[str]:
-    """Start ``sightgate serve`` and yield its base URL once /healthz answers."""
+    """Start ``sightgate serve`` and yield its base URL once /healthz answers.
+
+    The server's output goes to a file, not a pipe: a pipe nobody reads fills up after a
+    few hundred request logs and then blocks the server.
+    """
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sightgate", "serve", "--port", str(port), *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log_path = Path(tempfile.mkdtemp(prefix="sightgate-server-")) / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sightgate", "serve", "--port", str(port), *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                raise AssertionError(
-                    f"server exited: {process.stdout.read() if process.stdout else ''}"
-                )
+                raise AssertionError(f"server exited: {log_path.read_text()}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break

@@ -98,6 +98,7 @@ def test_conflicting_external_id_leaves_nothing_behind(services: Services, store
             ACTOR,
         )
     assert caught.value.field == "ExternalId"
+    assert caught.value.value == ""  # "b" is the user name, not the external id that clashed
     assert services.identity.find_user(store_id, "b") is None
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from scim2_models.path import AttrPath, CompareOperator, Comparison, ValuePath
-from sqlalchemy import func, insert, text
+from sqlalchemy import func, insert, text, update
 
 from sightgate.bootstrap import Services
 from sightgate.identity import repository
@@ -238,6 +238,12 @@ def test_external_id_is_the_scim_issuers_and_case_exact(
 
 
 def test_emails_and_value_paths(db: Database, store_id: str, directory: Directory) -> None:
+    with db.write() as conn:  # the service does not keep an e-mail's display name yet
+        conn.execute(
+            update(t.user_emails)
+            .where(t.user_emails.c.value == "babs@jensen.org")
+            .values(display="Babs at Home")
+        )
     check_users(
         db,
         store_id,
@@ -257,6 +263,9 @@ def test_emails_and_value_paths(db: Database, store_id: str, directory: Director
             "emails[type eq null]": {"emp3"},
             "emails.type eq null": {"emp3", ODD},
             'emails[not (type eq "work")]': {"bjensen", "jsmith", "emp3"},
+            'emails.display co "HOME"': {"bjensen"},
+            'emails[display pr and type eq "work"]': set(),
+            "not (emails.display pr)": ALL - {"bjensen"},
             'urn:ietf:params:scim:schemas:core:2.0:User:emails[value ew ".net"]': {"jsmith"},
         },
     )
@@ -482,7 +491,8 @@ def test_unsupported_group_sort_attribute() -> None:
         ('urn:example:Foo:userName eq "x"', "unknown attribute 'urn:example:Foo:userName'"),
         (f'{CORE}:department eq "x"', f"unknown attribute '{CORE}:department'"),
         ('members eq "x"', "unknown attribute 'members'"),
-        ('emails[display eq "x"]', "unknown attribute 'emails.display'"),
+        ('emails[value.x eq "x"]', "unknown attribute 'emails.value.x'"),
+        ('emails.home eq "x"', "unknown attribute 'emails.home'"),
         ('name eq "x"', "'name' is a complex attribute: name one of its sub-attributes"),
         ('phoneNumbers.value eq "1"', "filtering on phoneNumbers is not supported"),
         ('phoneNumbers[type eq "work"]', "filtering on phoneNumbers is not supported"),

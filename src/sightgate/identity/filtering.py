@@ -160,6 +160,7 @@ _MEMBERS = _Rows(t.memberships.c.group_id == t.groups.c.group_id)
 
 _EMAIL_VALUE = _Leaf(t.user_emails.c.value_key, _Kind.KEY)
 _EMAIL_TYPE = _text(t.user_emails.c.type)
+_EMAIL_DISPLAY = _text(t.user_emails.c.display)
 _EMAIL_PRIMARY = _Leaf(t.user_emails.c.is_primary, _Kind.BOOLEAN)
 _EXTERNAL_ID = _Leaf(t.external_ids.c.external_id, _Kind.EXACT)
 _MEMBER_VALUE = _Leaf(t.memberships.c.user_id, _Kind.EXACT)
@@ -197,6 +198,7 @@ _USERS = _Scope(
         "emails": _Related(_EMAILS, _EMAIL_VALUE),
         "emails.value": _Related(_EMAILS, _EMAIL_VALUE),
         "emails.type": _Related(_EMAILS, _EMAIL_TYPE),
+        "emails.display": _Related(_EMAILS, _EMAIL_DISPLAY),
         "emails.primary": _Related(_EMAILS, _EMAIL_PRIMARY),
     },
     core_urn=_USER_URN,
@@ -206,7 +208,14 @@ _USERS = _Scope(
     value_paths={
         "emails": (
             _EMAILS,
-            _Scope({"value": _EMAIL_VALUE, "type": _EMAIL_TYPE, "primary": _EMAIL_PRIMARY}),
+            _Scope(
+                {
+                    "value": _EMAIL_VALUE,
+                    "type": _EMAIL_TYPE,
+                    "display": _EMAIL_DISPLAY,
+                    "primary": _EMAIL_PRIMARY,
+                }
+            ),
         )
     },
     unsupported=frozenset(

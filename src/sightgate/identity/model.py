@@ -246,7 +246,10 @@ def _validated_email(email: Email) -> Email:
     except EmailNotValidError as error:
         raise ValidationError("emails.value", f"{value!r} is not an e-mail address") from error
     return Email(
-        value=value, type=_optional_string("emails.type", email.type), primary=email.primary
+        value=value,
+        type=_optional_string("emails.type", email.type),
+        primary=email.primary,
+        display=_optional_string("emails.display", email.display),
     )
 
 

@@ -112,6 +112,8 @@ def apply_operations(
     for operation in operations:
         if operation.path is None:
             _apply_pathless(patched, operation, schema, extension)
+        elif extension is not None and operation.path.lower() == extension.id.lower():
+            _apply_extension(patched, operation.op, operation.value, schema, extension)
         else:
             target = resolve(operation.path, schema, extension)
             _apply(patched, operation.op, target, operation.value)
@@ -129,11 +131,7 @@ def _apply_pathless(
         if not isinstance(key, str) or key.lower() in READ_ONLY_TOP_LEVEL:
             continue  # Okta re-sends the id with every group rename; read-only keys are ignored
         if extension is not None and key.lower() == extension.id.lower():
-            if not isinstance(value, dict):
-                raise invalid_value(f"{extension.id} must be an object")
-            for sub_key, sub_value in value.items():
-                target = resolve(f"{extension.id}:{sub_key}", schema, extension)
-                _apply(doc, operation.op, target, sub_value)
+            _apply_extension(doc, operation.op, value, schema, extension)
             continue
         try:
             target = resolve(key, schema, extension)
@@ -144,10 +142,35 @@ def _apply_pathless(
         _apply(doc, operation.op, target, value)
 
 
+def _apply_extension(
+    doc: dict[str, Any], op: Op, value: Any, schema: Schema, extension: Schema
+) -> None:
+    """An operation on the extension as a whole: its URN is the path, or a path-less key.
+
+    RFC 7644's path grammar only names attributes, but clients (scim2-tester, and
+    scim2-models' own ``Path``) also address a whole extension by its URN. It then acts
+    like a complex attribute (RFC 7644 §3.5.2.1 and §3.5.2.3): add and replace set the
+    attributes listed and leave the others; remove clears the extension.
+    """
+    if op == "remove":
+        doc.pop(extension.id, None)
+        return
+    if not isinstance(value, dict):
+        raise invalid_value(f"{extension.id} must be an object")
+    for key, sub_value in value.items():
+        if not isinstance(key, str):
+            continue
+        try:
+            target = resolve(f"{extension.id}:{key}", schema, extension)
+        except ScimError as error:
+            if error.scim_type != "invalidPath":
+                raise
+            continue  # an unknown attribute is ignored, as in a path-less value (RFC 7644 §3.3)
+        _apply(doc, op, target, sub_value)
+
+
 def resolve(path: str, schema: Schema, extension: Schema | None) -> Target:
     """The target of a PATCH path, or invalidPath/mutability errors."""
-    if extension is not None and path.lower() == extension.id.lower():
-        raise invalid_path(f"name an attribute of {extension.id}, not the whole extension")
     try:
         ast = Path(path).ast
     except InvalidPathException as error:

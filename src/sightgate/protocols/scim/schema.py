@@ -39,6 +39,7 @@ class Attribute:
     description: str = ""
     sub_attributes: tuple[Attribute, ...] = ()
     reference_types: tuple[str, ...] = ()
+    canonical_values: tuple[str, ...] = ()
 
     def sub(self, name: str) -> Attribute | None:
         """The sub-attribute called ``name`` in any letter case."""
@@ -62,6 +63,8 @@ class Attribute:
             data["subAttributes"] = [a.to_json() for a in self.sub_attributes]
         if self.reference_types:
             data["referenceTypes"] = list(self.reference_types)
+        if self.canonical_values:
+            data["canonicalValues"] = list(self.canonical_values)
         return data
 
 
@@ -219,7 +222,9 @@ GROUP = Schema(
             sub_attributes=(
                 Attribute("value", case_exact=True, mutability="immutable"),
                 Attribute("$ref", "reference", mutability="immutable", reference_types=("User",)),
-                Attribute("type", mutability="immutable"),
+                # Members are users only (no nested groups); saying so lets clients send
+                # the one type we return (RFC 7643 §8.7.1 lists "User" and "Group").
+                Attribute("type", mutability="immutable", canonical_values=("User",)),
                 Attribute("display", mutability="readOnly"),
             ),
         ),

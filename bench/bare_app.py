@@ -1,0 +1,45 @@
+"""The baseline: a bare FastAPI endpoint on uvicorn, no database, no auth, no logging.
+
+It answers ``GET /scim/v2/Users`` with an empty SCIM ListResponse, the same document a
+user lookup that finds nothing returns, so the difference to sightgate's lookup is what
+sightgate adds (auth, filter parsing, SQL, rendering, request logs), not the framework.
+Run as ``python -m bench.bare_app --port N``; uvicorn's settings are those of ``sightgate
+serve`` (default loop and HTTP implementation, one process) except the access log.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+PATH = "/scim/v2/Users"
+EMPTY_LIST = {
+    "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+    "totalResults": 0,
+    "startIndex": 1,
+    "itemsPerPage": 0,
+    "Resources": [],
+}
+
+app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+
+@app.get(PATH, response_model=None)
+async def list_users() -> dict[str, Any]:
+    """An empty ListResponse, whatever the query."""
+    return EMPTY_LIST
+
+
+def main() -> None:
+    """Serve the app on 127.0.0.1."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    uvicorn.run(app, host="127.0.0.1", port=args.port, access_log=False, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,593 @@
+"""SCIM provisioning as Okta does it, against a real ``sightgate serve``.
+
+Phases, all over HTTP from concurrent clients in this process:
+
+1. baseline: the bare FastAPI endpoint (``bench.bare_app``) answers lookups;
+2. create_groups: ``POST /Groups`` for every group;
+3. provision: per user, Okta's sequence: ``GET /Users?filter=userName eq "x"`` (finds
+   nothing), ``POST /Users``, then ``PATCH /Groups/{id}`` adding the user to its groups;
+4. lookup: only user lookups that find nothing, the request compared with the baseline;
+5. single-user requests (``GET /Users/{id}``, a ``userName eq`` filter that finds one,
+   ``PATCH /Users/{id}``) with the provisioned users stored, then again after a direct
+   bulk load up to ``stored_users``, unloaded (one client) and at full concurrency.
+
+The server's peak memory is its VmHWM from ``/proc`` after all phases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, make_url, text
+
+from bench.harness import (
+    Client,
+    Job,
+    JobSource,
+    Load,
+    ServerProcess,
+    free_port,
+    in_one_process,
+    machine,
+    run_command,
+    run_phase,
+    sightgate_argv,
+    table,
+)
+from sightgate.identity import repository
+from sightgate.identity.filtering import SCIM_ISSUER
+from sightgate.identity.model import Email, ExternalId, Name, User
+from sightgate.platform.db import Database, normalize_url
+from sightgate.platform.events import Actor
+from sightgate.platform.ids import new_store_scoped_id
+from sightgate.platform.uow import UnitOfWork
+
+NAME = "scim_provisioning"
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+ACCOUNT_ID = "111122223333"
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+LOOKUP_RATIO_TARGET = 0.25
+SINGLE_USER_P99_TARGET_MS = 50.0
+MEMORY_TARGET_MB = 300.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """Sizes of one run; ``quick()`` is the smoke-test size."""
+
+    users: int = 10_000
+    groups: int = 1_000
+    groups_per_user: int = 2
+    stored_users: int = 100_000
+    concurrency: int = 8
+    lookups: int = 10_000
+    lookup_processes: int = 2
+    single_requests: int = 1_500
+    warmup: int = 200
+    phase_time_limit: float = 600.0
+
+    @classmethod
+    def quick(cls) -> Config:
+        """Small enough to finish in well under a minute."""
+        return cls(
+            users=1_000,
+            groups=100,
+            stored_users=10_000,
+            lookups=2_000,
+            single_requests=600,
+            warmup=100,
+            phase_time_limit=60.0,
+        )
+
+
+# -- the store ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Store:
+    """A fresh, empty store: the environment that points ``sightgate`` at it, and its URL."""
+
+    kind: str
+    env: Mapping[str, str]
+    url: str
+
+
+@contextmanager
+def fresh_store(kind: str, workdir: Path, postgres_url: str) -> Iterator[Store]:
+    """An empty store of ``kind``; a PostgreSQL database is created and dropped again."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGHTGATE_")}
+    env["SIGHTGATE_DATA_DIR"] = str(workdir / "data")
+    if kind == "sqlite":
+        yield Store(kind, env, f"sqlite:///{workdir / 'data' / 'sightgate.db'}")
+        return
+    entry = make_url(normalize_url(postgres_url))
+    name = f"sightgate_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(entry, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = entry.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield Store(kind, {**env, "SIGHTGATE_DATABASE_URL": url}, url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def bulk_load(store: Store, store_id: str, count: int) -> tuple[list[tuple[str, str]], float]:
+    """Insert ``count`` users directly (setup, not measured); their (id, userName) and seconds.
+
+    Rows go through the repository in large transactions, without domain events: the
+    point is a store of the wanted size, quickly, in the shape the services write.
+    """
+    db = Database(store.url)
+    actor = Actor("bench", "loader")
+    loaded: list[tuple[str, str]] = []
+    started = time.perf_counter()
+    try:
+        for chunk in range(0, count, 5_000):
+            with UnitOfWork(db, actor) as uow:
+                for i in range(chunk, min(chunk + 5_000, count)):
+                    user = _stored_user(store_id, i)
+                    repository.insert_user(uow.conn, user)
+                    loaded.append((user.user_id, user.user_name))
+        if store.kind == "postgresql":
+            # A store grown to this size over time has statistics (autovacuum analyses
+            # it); a bulk load has none until autovacuum comes by, mid-measurement.
+            with db.engine.connect() as conn:
+                conn.execute(text("ANALYZE"))
+                conn.commit()
+    finally:
+        db.dispose()
+    return loaded, time.perf_counter() - started
+
+
+def _stored_user(store_id: str, i: int) -> User:
+    now = datetime.now(UTC)
+    user_name = f"stored.user{i:06d}@example.com"
+    return User(
+        user_name=user_name,
+        display_name=f"Stored User {i}",
+        name=Name(given_name="Stored", family_name=f"User {i}"),
+        locale="en-US",
+        emails=(Email(value=user_name, type="work", primary=True),),
+        external_ids=(ExternalId(SCIM_ISSUER, f"00u-stored-{i:06d}"),),
+        user_id=new_store_scoped_id(store_id),
+        identity_store_id=store_id,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
+# -- request bodies and jobs -------------------------------------------------------------
+
+
+def _user_body(i: int) -> dict[str, Any]:
+    """The body Okta sends for a new user (without the password it may also send)."""
+    user_name = f"okta.user{i:06d}@example.com"
+    return {
+        "schemas": [USER_SCHEMA],
+        "userName": user_name,
+        "externalId": f"00u-okta-{i:06d}",
+        "name": {"givenName": "Okta", "familyName": f"User {i}"},
+        "displayName": f"Okta User {i}",
+        "locale": "en-US",
+        "emails": [{"primary": True, "value": user_name, "type": "work"}],
+        "active": True,
+    }
+
+
+def _is_empty_list(response: httpx.Response) -> bool:
+    return bool(response.json().get("totalResults") == 0)
+
+
+def _is_one_user(response: httpx.Response) -> bool:
+    return bool(response.json().get("totalResults") == 1)
+
+
+def _lookup_params(user_name: str) -> dict[str, str]:
+    return {"filter": f'userName eq "{user_name}"'}
+
+
+def lookup_jobs(count: int, prefix: str) -> JobSource:
+    """Lookups of user names nobody has: an IdP's check before it creates a user."""
+    return partial(_lookup_jobs, count, prefix)
+
+
+def _lookup_jobs(count: int, prefix: str, index: int, processes: int) -> Iterator[Job]:
+    for n in range(index, count, processes):
+
+        async def job(client: Client, n: int = n) -> None:
+            await client.request(
+                "lookup",
+                "GET",
+                "/Users",
+                params=_lookup_params(f"{prefix}.absent{n:07d}@example.com"),
+                expect=200,
+                check=_is_empty_list,
+            )
+
+        yield job
+
+
+def group_jobs(count: int, group_ids: list[str | None]) -> Iterator[Job]:
+    """``POST /Groups`` for each group; ids land in ``group_ids`` by position."""
+    for g in range(count):
+
+        async def job(client: Client, g: int = g) -> None:
+            body = {"schemas": [GROUP_SCHEMA], "displayName": f"Okta Group {g:04d}"}
+            created = await client.request("create_group", "POST", "/Groups", json=body, expect=201)
+            if created is not None and created.status_code == 201:
+                group_ids[g] = created.json()["id"]
+
+        yield job
+
+
+def provision_jobs(
+    config: Config, group_ids: list[str], users: list[tuple[str, str] | None]
+) -> Iterator[Job]:
+    """Okta's sequence for one user per job: lookup, create, add to groups."""
+    step = max(1, config.groups // config.groups_per_user)
+    for i in range(config.users):
+
+        async def job(client: Client, i: int = i) -> None:
+            body = _user_body(i)
+            found = await client.request(
+                "lookup",
+                "GET",
+                "/Users",
+                params=_lookup_params(body["userName"]),
+                expect=200,
+                check=_is_empty_list,
+            )
+            if found is None or found.status_code != 200:
+                return
+            created = await client.request("create_user", "POST", "/Users", json=body, expect=201)
+            if created is None or created.status_code != 201:
+                return
+            user_id = created.json()["id"]
+            users[i] = (user_id, body["userName"])
+            member = {"op": "add", "path": "members", "value": [{"value": user_id}]}
+            for j in range(config.groups_per_user):
+                group_id = group_ids[(i + j * step) % len(group_ids)]
+                await client.request(
+                    "add_member",
+                    "PATCH",
+                    f"/Groups/{group_id}",
+                    json={"schemas": [PATCH_SCHEMA], "Operations": [member]},
+                    expect=204,
+                )
+
+        yield job
+
+
+def single_user_jobs(users: list[tuple[str, str]], count: int, seed: int) -> JobSource:
+    """Interleaved reads by id, lookups that find one, and one-attribute PATCHes."""
+    return in_one_process(_single_user_jobs(users, count, seed))
+
+
+def _single_user_jobs(users: list[tuple[str, str]], count: int, seed: int) -> Iterator[Job]:
+    rng = random.Random(seed)  # noqa: S311 -- a reproducible choice of users, not a secret
+    for n in range(count):
+        user_id, user_name = rng.choice(users)
+
+        async def job(
+            client: Client, n: int = n, uid: str = user_id, name: str = user_name
+        ) -> None:
+            if n % 3 == 0:
+                await client.request("get_user", "GET", f"/Users/{uid}", expect=200)
+            elif n % 3 == 1:
+                await client.request(
+                    "filter_user",
+                    "GET",
+                    "/Users",
+                    params=_lookup_params(name),
+                    expect=200,
+                    check=_is_one_user,
+                )
+            else:
+                operation = {"op": "replace", "path": "displayName", "value": f"Renamed {n}"}
+                body = {"schemas": [PATCH_SCHEMA], "Operations": [operation]}
+                await client.request("patch_user", "PATCH", f"/Users/{uid}", json=body, expect=204)
+
+        yield job
+
+
+# -- the run -----------------------------------------------------------------------------
+
+
+def run(
+    config: Config, store_kind: str, postgres_url: str = DEFAULT_POSTGRES_URL
+) -> dict[str, Any]:
+    """Run every phase on a fresh store; the results as a JSON-ready document."""
+    started_at = datetime.now(UTC)
+    with (
+        tempfile.TemporaryDirectory(prefix="sightgate-bench-") as tmp,
+        fresh_store(store_kind, Path(tmp), postgres_url) as store,
+    ):
+        result = _run(config, store, Path(tmp))
+    result["started_at"] = started_at.isoformat(timespec="seconds")
+    result["duration_s"] = round((datetime.now(UTC) - started_at).total_seconds(), 1)
+    return result
+
+
+def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
+    phases: list[dict[str, Any]] = []
+    setup: dict[str, Any] = {}
+
+    def log(message: str) -> None:
+        print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+
+    def phase(name: str, load: Load, jobs: JobSource, processes: int = 1) -> dict[str, Any]:
+        log(f"phase {name} (concurrency {load.concurrency}) ...")
+        result = run_phase(name, load, jobs, processes=processes)
+        log(
+            f"  {result['requests']:,} requests in {result['elapsed_s']} s: "
+            f"{result['requests_per_s']:,} req/s, {result['errors']} errors"
+        )
+        for sample in result["error_samples"]:
+            log(f"  error: {sample}")
+        phases.append(result)
+        return result
+
+    run_command(sightgate_argv("db", "upgrade"), store.env)
+    instance = json.loads(
+        run_command(
+            sightgate_argv(
+                "instances", "create", "--type", "ACCOUNT", "--account-id", ACCOUNT_ID, "--json"
+            ),
+            store.env,
+        )
+    )
+    store_id = instance["IdentityStoreId"]
+    port = free_port()
+    issued = json.loads(
+        run_command(
+            sightgate_argv(
+                "scim", "token", "create", "--identity-store-id", store_id,
+                "--description", "benchmark", "--base-url", f"http://127.0.0.1:{port}", "--json",
+            ),
+            store.env,
+        )
+    )  # fmt: skip
+    headers = {"Authorization": f"Bearer {issued['token']}", "Accept": "application/scim+json"}
+
+    # The baseline first, alone on the machine.
+    bare_port = free_port()
+    bare = ServerProcess(
+        "bare FastAPI endpoint",
+        [sys.executable, "-m", "bench.bare_app", "--port", str(bare_port)],
+        port=bare_port,
+        health_path="/scim/v2/Users",
+        log_path=workdir / "bare.log",
+    )
+    with bare:
+        bare_load = Load(
+            f"{bare.base_url}/scim/v2", headers, config.concurrency, config.phase_time_limit, bare
+        )
+        run_phase("warmup", bare_load, lookup_jobs(config.warmup, "warmup"))
+        baseline = phase(
+            "baseline_lookup",
+            bare_load,
+            lookup_jobs(config.lookups, "baseline"),
+            config.lookup_processes,
+        )
+        baseline_memory = bare.memory()
+
+    server = ServerProcess(
+        "sightgate serve",
+        sightgate_argv("serve", "--port", str(port), "--no-migrate"),
+        port=port,
+        health_path="/readyz",
+        log_path=workdir / "server.log",
+        env=store.env,
+    )
+    with server:
+        load = Load(issued["url"], headers, config.concurrency, config.phase_time_limit, server)
+        one_client = replace(load, concurrency=1)
+        run_phase("warmup", load, lookup_jobs(config.warmup, "warmup"))
+
+        maybe_groups: list[str | None] = [None] * config.groups
+        phase("create_groups", load, in_one_process(group_jobs(config.groups, maybe_groups)))
+        group_ids = [g for g in maybe_groups if g is not None]
+        if not group_ids:
+            raise RuntimeError(f"no group was created:\n{server.log_tail()}")
+
+        maybe_users: list[tuple[str, str] | None] = [None] * config.users
+        provision = phase(
+            "provision", load, in_one_process(provision_jobs(config, group_ids, maybe_users))
+        )
+        provisioned = [u for u in maybe_users if u is not None]
+        provision["users_per_s"] = round(len(provisioned) / provision["elapsed_s"], 1)
+        if not provisioned:
+            raise RuntimeError(f"no user was created:\n{server.log_tail()}")
+
+        stored = len(provisioned)
+        lookup = phase(
+            f"lookup@{stored}",
+            load,
+            lookup_jobs(config.lookups, "lookup"),
+            config.lookup_processes,
+        )
+        count = config.single_requests
+        phase(f"single_user@{stored} c=1", one_client, single_user_jobs(provisioned, count, 1))
+        phase(f"single_user@{stored}", load, single_user_jobs(provisioned, count, 2))
+
+        extra = max(0, config.stored_users - stored)
+        log(f"bulk-loading {extra:,} users directly into the store ...")
+        loaded, seconds = bulk_load(store, store_id, extra)
+        setup["bulk_load"] = {"users": extra, "seconds": round(seconds, 1)}
+        log(f"  {extra:,} users in {seconds:.1f} s")
+        everyone = provisioned + loaded
+        stored = len(everyone)
+        phase(
+            f"lookup@{stored}",
+            load,
+            lookup_jobs(config.lookups, "lookup-large"),
+            config.lookup_processes,
+        )
+        phase(f"single_user@{stored} c=1", one_client, single_user_jobs(everyone, count, 3))
+        at_scale = phase(f"single_user@{stored}", load, single_user_jobs(everyone, count, 4))
+        at_scale_unloaded = phases[-2]
+        server_memory = server.memory()
+
+    ratio = lookup["requests_per_s"] / baseline["requests_per_s"]
+    single_p99 = max(at_scale["kinds"][k]["p99_ms"] for k in at_scale["kinds"])
+    peak = server_memory["peak_rss_mb"] or 0.0
+    return {
+        "benchmark": NAME,
+        "store": store.kind,
+        "machine": machine(),
+        "config": asdict(config),
+        "setup": setup,
+        "phases": phases,
+        "baseline": {
+            "what": "bare FastAPI endpoint on uvicorn returning an empty ListResponse",
+            "lookup_requests_per_s": baseline["requests_per_s"],
+            "lookup_p50_ms": baseline["kinds"]["lookup"]["p50_ms"],
+            "lookup_p99_ms": baseline["kinds"]["lookup"]["p99_ms"],
+            "server_cpu_ms_per_request": baseline["server_cpu_ms_per_request"],
+            "server_memory": baseline_memory,
+        },
+        "ratios": {
+            "lookup_throughput_vs_baseline": round(ratio, 3),
+            "server_cpu_per_lookup_vs_baseline": _ratio(
+                lookup["server_cpu_ms_per_request"], baseline["server_cpu_ms_per_request"]
+            ),
+            "peak_memory_vs_baseline": _ratio(peak, baseline_memory["peak_rss_mb"]),
+        },
+        "server_memory": server_memory,
+        "targets": [
+            _target(
+                "lookup throughput vs bare endpoint",
+                f">= {LOOKUP_RATIO_TARGET:.0%}",
+                f"{ratio:.1%}",
+                ratio >= LOOKUP_RATIO_TARGET,
+            ),
+            _target(
+                f"single-user p99 with {stored:,} users stored (concurrency {config.concurrency})",
+                f"< {SINGLE_USER_P99_TARGET_MS:.0f} ms",
+                f"{single_p99:.1f} ms",
+                single_p99 < SINGLE_USER_P99_TARGET_MS,
+            ),
+            _target(
+                f"single-user p99 with {stored:,} users stored (one client)",
+                f"< {SINGLE_USER_P99_TARGET_MS:.0f} ms",
+                f"{_max_p99(at_scale_unloaded):.1f} ms",
+                _max_p99(at_scale_unloaded) < SINGLE_USER_P99_TARGET_MS,
+            ),
+            _target(
+                "server peak memory (VmHWM)",
+                f"< {MEMORY_TARGET_MB:.0f} MB",
+                f"{peak:.0f} MB",
+                peak < MEMORY_TARGET_MB,
+            ),
+        ],
+    }
+
+
+def _max_p99(phase: dict[str, Any]) -> float:
+    return max(float(kind["p99_ms"]) for kind in phase["kinds"].values())
+
+
+def _ratio(ours: float | None, baseline: float | None) -> float | None:
+    return round(ours / baseline, 2) if ours and baseline else None
+
+
+def _target(name: str, target: str, measured: str, passed: bool) -> dict[str, Any]:
+    return {"name": name, "target": target, "measured": measured, "passed": passed}
+
+
+# -- the report --------------------------------------------------------------------------
+
+
+def report(result: dict[str, Any]) -> str:
+    """The result as readable tables."""
+    m = result["machine"]
+    lines = [
+        f"SCIM provisioning benchmark — store {result['store']}, {result['started_at']}, "
+        f"{result['duration_s']} s",
+        f"machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']} GiB, "
+        f"Python {m['python']}",
+        "",
+    ]
+    phase_rows = [
+        [
+            p["name"],
+            p["concurrency"],
+            p["requests"],
+            p["errors"],
+            p["elapsed_s"],
+            p["requests_per_s"],
+            p["server_cpu_ms_per_request"],
+            p["client_cpu_s"],
+            p["server_memory"]["rss_mb"],
+        ]
+        for p in result["phases"]
+    ]
+    lines.append(
+        table(
+            [
+                "phase",
+                "conc",
+                "requests",
+                "errors",
+                "seconds",
+                "req/s",
+                "srv CPU ms/req",
+                "client CPU s",
+                "srv RSS MB",
+            ],
+            phase_rows,
+        )
+    )
+    lines.append("")
+    kind_rows = [
+        [p["name"], kind, k["count"], k["errors"], k["p50_ms"], k["p90_ms"], k["p99_ms"]]
+        for p in result["phases"]
+        for kind, k in p["kinds"].items()
+    ]
+    lines.append(
+        table(["phase", "request", "count", "errors", "p50 ms", "p90 ms", "p99 ms"], kind_rows)
+    )
+    base, ratios = result["baseline"], result["ratios"]
+    bulk = result["setup"].get("bulk_load", {})
+    lines += [
+        "",
+        f"baseline ({base['what']}): {base['lookup_requests_per_s']:,} req/s, "
+        f"p50 {base['lookup_p50_ms']} ms, p99 {base['lookup_p99_ms']} ms, "
+        f"{base['server_cpu_ms_per_request']} ms CPU/req, "
+        f"peak RSS {base['server_memory']['peak_rss_mb']} MB",
+        f"ratios: lookup throughput {ratios['lookup_throughput_vs_baseline']:.1%} of baseline; "
+        f"server CPU per lookup {ratios['server_cpu_per_lookup_vs_baseline']}x; "
+        f"peak memory {ratios['peak_memory_vs_baseline']}x",
+        f"sightgate server peak RSS (VmHWM): {result['server_memory']['peak_rss_mb']} MB; "
+        f"bulk load (setup): {bulk.get('users', 0):,} users in {bulk.get('seconds', 0)} s",
+        "",
+        table(
+            ["target", "wanted", "measured", "verdict"],
+            [
+                [t["name"], t["target"], t["measured"], "PASS" if t["passed"] else "FAIL"]
+                for t in result["targets"]
+            ],
+        ),
+    ]
+    return "\n".join(lines)
