@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,7 @@ def test_concurrent_member_patches_lose_nothing(postgres_url: str, tmp_path: Pat
         def client_run(client_number: int, errors: list[str]) -> None:
             client = ScimClient(setup.url, setup.token, setup.identity_store_id)
             for j in range(OPERATIONS):
+                op: dict[str, Any]
                 if j % 4 == 3:  # every fourth operation removes the user added just before
                     op = {
                         "op": "remove",
