@@ -346,3 +346,14 @@ def test_bulk_resolves_bulk_ids_and_stops_on_errors(scim: ScimClient) -> None:
     assert scim.http.get(f"/Users/{user_id}").json()["title"] == "T"
     filtered = scim.http.get("/Users", params={"filter": 'userName eq "never@example.com"'})
     assert filtered.json()["totalResults"] == 0  # failOnErrors stopped the run before it
+
+
+def test_leaving_out_active_never_reactivates(scim: ScimClient) -> None:
+    user = scim.create_user("off@example.com", active=False)
+    path = f"/Users/{user['id']}"
+    put = scim.request(
+        "PUT", path, {"schemas": [CORE_USER], "userName": "off@example.com", "title": "T"}
+    )
+    assert put.status_code == 200 and put.json()["active"] is False
+    assert scim.patch(path, {"op": "remove", "path": "active"}).status_code == 204
+    assert scim.http.get(path).json()["active"] is False

@@ -292,3 +292,14 @@ def test_large_membership_change_in_one_call(
     assert len(added) == 300
     page = services.identity.list_members(store_id, group.group_id, limit=1000)
     assert len(page.items) == 300
+
+
+def test_scim_external_ids_may_repeat_but_other_issuers_may_not(
+    services: Services, store_id: str
+) -> None:
+    """RFC 7643 leaves SCIM's externalId non-unique; IdentityStore issuers stay unique."""
+    scim = (ExternalId("scim", "shared"),)
+    services.identity.create_user(store_id, UserFields(user_name="a", external_ids=scim), ACTOR)
+    services.identity.create_user(store_id, UserFields(user_name="b", external_ids=scim), ACTOR)
+    found = services.identity.list_users(store_id, external_id=ExternalId("scim", "shared"))
+    assert sorted(u.user_name for u in found.items) == ["a", "b"]

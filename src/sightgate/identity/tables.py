@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 
 from sightgate.platform.db import metadata
@@ -130,12 +131,24 @@ external_ids = Table(
     Column("issuer", TEXT, nullable=False),
     Column("external_id", TEXT, nullable=False),
     Column("ordinal", Integer, nullable=False),
-    UniqueConstraint(
+    Index(
+        "ix_identity_external_ids_lookup",
         "identity_store_id",
         "resource_type",
         "issuer",
         "external_id",
-        name="uq_identity_external_ids",
+    ),
+    # Unique per issuer, except SCIM's externalId: RFC 7643 does not make it unique and
+    # provisioning clients (Entra's own test suite among them) reuse it.
+    Index(
+        "uq_identity_external_ids",
+        "identity_store_id",
+        "resource_type",
+        "issuer",
+        "external_id",
+        unique=True,
+        sqlite_where=text("issuer <> 'scim'"),
+        postgresql_where=text("issuer <> 'scim'"),
     ),
     Index(None, "resource_id"),
 )

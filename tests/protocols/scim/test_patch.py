@@ -103,6 +103,18 @@ def test_manager_as_a_bare_id_string() -> None:
     assert result[ENTERPRISE_SCHEMA] == {"manager": {"value": "m-1"}}
 
 
+def test_the_extension_urn_as_a_path_acts_like_a_complex_attribute() -> None:
+    doc = {"userName": "u", ENTERPRISE_SCHEMA: {"department": "D", "division": "V"}}
+    value = {"Department": "D2", "costCenter": "C", "nonsense": "ignored"}
+    for op in ("add", "replace"):
+        result = patched(doc, {"op": op, "path": ENTERPRISE_SCHEMA.upper(), "value": value})
+        assert result[ENTERPRISE_SCHEMA] == {"department": "D2", "division": "V", "costCenter": "C"}
+    assert ENTERPRISE_SCHEMA not in patched(doc, {"op": "remove", "path": ENTERPRISE_SCHEMA})
+    with pytest.raises(ScimError) as caught:
+        patched(doc, {"op": "add", "path": ENTERPRISE_SCHEMA, "value": "not an object"})
+    assert caught.value.scim_type == "invalidValue"
+
+
 @pytest.mark.parametrize(
     ("operation", "expected"),
     [

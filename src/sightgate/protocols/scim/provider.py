@@ -152,7 +152,7 @@ class ScimProvider:
         user = self.identity.update_user(
             self.store_id,
             user_id,
-            lambda current: user_fields_from_scim(data, keep=current.external_ids),
+            lambda current: user_fields_from_scim(data, current),
             self.actor,
             expected_version=parse_version(if_match),
         )
@@ -167,7 +167,7 @@ class ScimProvider:
         def patched(current: User) -> Any:
             doc = _without_meta(user_to_scim(current, self.base_url))
             return user_fields_from_scim(
-                apply_operations(doc, operations, USER, ENTERPRISE), keep=current.external_ids
+                apply_operations(doc, operations, USER, ENTERPRISE), current
             )
 
         user = self.identity.update_user(

@@ -184,22 +184,30 @@ def user_to_scim(user: User, base_url: str) -> dict[str, Any]:
     return data
 
 
-def user_fields_from_scim(data: dict[str, Any], keep: tuple[ExternalId, ...] = ()) -> UserFields:
-    """Domain fields from a normalised SCIM user; ``keep`` are non-SCIM external ids to retain."""
+def user_fields_from_scim(data: dict[str, Any], current: User | None = None) -> UserFields:
+    """Domain fields from a normalised SCIM user that replaces ``current`` (if any).
+
+    Two things are kept from ``current`` rather than cleared: external ids of other issuers
+    (the IdentityStore API's), and ``active`` when the body leaves it out — a PUT or a
+    ``remove active`` must never re-activate a user the IdP deactivated.
+    """
     user_name = data.get("userName")
     if not user_name:
         raise invalid_value("userName is required")
     name = data.get("name") or {}
     enterprise = data.get(ENTERPRISE_SCHEMA) or {}
     manager = enterprise.get("manager") or {}
-    external = [e for e in keep if e.issuer != SCIM_ISSUER]
+    external = [e for e in (current.external_ids if current else ()) if e.issuer != SCIM_ISSUER]
     if data.get("externalId"):
         external.insert(0, ExternalId(SCIM_ISSUER, data["externalId"]))
+    active = data.get("active")
+    if active is None:
+        active = current.active if current else True
     return UserFields(
         user_name=user_name,
         name=Name(**{field: name.get(scim) for scim, field in NAME_PARTS.items()}),
         **{field: data.get(scim) for scim, field in USER_SCALARS.items()},
-        active=data["active"] if data.get("active") is not None else True,
+        active=active,
         emails=tuple(
             Email(
                 value=e.get("value") or "",

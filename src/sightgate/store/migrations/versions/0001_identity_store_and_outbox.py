@@ -65,17 +65,22 @@ def upgrade() -> None:
         sa.Column("issuer", sa.String(length=1024), nullable=False),
         sa.Column("external_id", sa.String(length=1024), nullable=False),
         sa.Column("ordinal", sa.Integer(), nullable=False),
-        sa.UniqueConstraint(
-            "identity_store_id",
-            "resource_type",
-            "issuer",
-            "external_id",
-            name="uq_identity_external_ids",
-        ),
     )
     with op.batch_alter_table("identity_external_ids", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_identity_external_ids_resource_id"), ["resource_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_identity_external_ids_lookup",
+            ["identity_store_id", "resource_type", "issuer", "external_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "uq_identity_external_ids",
+            ["identity_store_id", "resource_type", "issuer", "external_id"],
+            unique=True,
+            sqlite_where=sa.text("issuer <> 'scim'"),
+            postgresql_where=sa.text("issuer <> 'scim'"),
         )
 
     op.create_table(
