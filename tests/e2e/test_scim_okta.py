@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import run_json
 from tests.e2e.scim_client import ScimClient, recording
 
 pytestmark = pytest.mark.e2e
 
 
-def test_user_lifecycle(scim: ScimClient, recorded: Path) -> None:
+def test_user_lifecycle(
+    scim: ScimClient, recorded: Path, scim_server: tuple[dict[str, str], str]
+) -> None:
     okta = recorded / "okta"
     # Okta first looks the user up (case-insensitively) and finds nothing.
     lookup = scim.http.get(
@@ -56,6 +59,21 @@ def test_user_lifecycle(scim: ScimClient, recorded: Path) -> None:
     assert after["active"] is False
     listed = scim.http.get("/Users", params={"filter": 'userName eq "dade.murphy@example.com"'})
     assert listed.json()["Resources"][0]["active"] is False
+
+    # Every SCIM change is in the audit trail, attributed to the token that made it.
+    env, _ = scim_server
+    trail = [
+        e
+        for e in run_json(env, "events", "tail", "--limit", "1000")
+        if e["AggregateId"] == user["id"]
+    ]
+    assert [e["Type"] for e in trail] == [
+        "identity.UserCreated",
+        "identity.UserUpdated",
+        "identity.UserUpdated",
+    ]
+    assert trail[-1]["Payload"]["Changed"] == ["active"]
+    assert {e["Actor"] for e in trail} == {f"scim:{scim.token.split('_')[1]}"}
 
 
 def test_import_pages_with_start_index_and_count(scim: ScimClient) -> None:
