@@ -53,14 +53,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], *args: str) -> Iterator[str]:
+def running_server(env: dict[str, str], *args: str, log_path: Path | None = None) -> Iterator[str]:
     """Start ``sightgate serve`` and yield its base URL once /healthz answers.
 
-    The server's output goes to a file, not a pipe: a pipe nobody reads fills up after a
-    few hundred request logs and then blocks the server.
+    The server's output goes to a file (``log_path``, or a temporary one), not a pipe: a
+    pipe nobody reads fills up after a few hundred request logs and then blocks the server.
     """
     port = free_port()
-    log_path = Path(tempfile.mkdtemp(prefix="sightgate-server-")) / "server.log"
+    log_path = log_path or Path(tempfile.mkdtemp(prefix="sightgate-server-")) / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "sightgate", "serve", "--port", str(port), *args],
