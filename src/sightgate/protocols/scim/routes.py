@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -48,6 +48,7 @@ CANONICAL_SEGMENTS = {
     ".search": ".search",
 }
 DISCOVERY = ("ServiceProviderConfig", "ResourceTypes", "Schemas")
+RESOURCE_KINDS = ("Users", "Groups")
 
 Handler = Callable[[ScimProvider, Any], ScimResponse]
 
@@ -70,6 +71,46 @@ class ScimPathMiddleware:
             if path != scope["path"]:
                 scope = {**scope, "path": path, "raw_path": path.encode()}
         await self.app(scope, receive, send)
+
+
+class ResourceEndpoints(NamedTuple):
+    """The operations of one resource type, so routes need no Users/Groups branches."""
+
+    list: Callable[[ListQuery], ScimResponse]
+    create: Callable[[Any, Projection], ScimResponse]
+    get: Callable[[str, Projection, str | None], ScimResponse]
+    replace: Callable[[str, Any, str | None, Projection], ScimResponse]
+    patch: Callable[[str, Any, str | None, Projection], ScimResponse]
+    delete: Callable[[str, str | None], ScimResponse]
+
+
+def endpoints(provider: ScimProvider, kind: str) -> ResourceEndpoints:
+    """The operations behind ``/Users`` or ``/Groups``; any other name is not an endpoint."""
+    p = provider
+    if kind == "Users":
+        return ResourceEndpoints(
+            p.list_users, p.create_user, p.get_user, p.replace_user, p.patch_user, p.delete_user
+        )
+    if kind == "Groups":
+        return ResourceEndpoints(
+            p.list_groups,
+            p.create_group,
+            p.get_group,
+            p.replace_group,
+            p.patch_group,
+            p.delete_group,
+        )
+    raise not_routed(kind)
+
+
+def not_routed(endpoint: str) -> ScimError:
+    """The answer for a request no route takes: /Me 501 (RFC 7644 §3.11), a known endpoint
+    with the wrong method 405, anything else 404."""
+    if endpoint == "Me":
+        return ScimError(501, "/Me is not supported: sightgate has no SCIM sign-in")
+    if endpoint in (*DISCOVERY, "Users", "Groups", "Bulk", ".search"):
+        return ScimError(405, f"this method is not allowed on /{endpoint}")
+    return ScimError(404, f"/{endpoint} is not a SCIM endpoint")
 
 
 def render(response: ScimResponse) -> Response:
@@ -110,11 +151,19 @@ def build_router(services: Services, public_url: str | None) -> APIRouter:
         return ScimProvider(services.identity, store_id, base_url(request, store_id), token.actor)
 
     async def handle(
-        request: Request, store_id: str, handler: Handler, *, with_body: bool = False
+        request: Request,
+        store_id: str,
+        handler: Handler,
+        *,
+        with_body: bool = False,
+        kind: str | None = None,
     ) -> Response:
-        """Authenticate, read the body, run the operation off the event loop, render."""
+        """Authenticate, check the endpoint, read the body, run the operation off the event
+        loop, render."""
         try:
             provider = await run_in_threadpool(authenticate, request, store_id)
+            if kind is not None and kind not in RESOURCE_KINDS:
+                raise not_routed(kind)
             body = await body_of(request) if with_body else None
             return render(await run_in_threadpool(handler, provider, body))
         except ScimError as error:
@@ -141,81 +190,6 @@ def build_router(services: Services, public_url: str | None) -> APIRouter:
 
     def projection(request: Request) -> Projection:
         return projection_from({k.lower(): v for k, v in request.query_params.items()})
-
-    # -- resources -----------------------------------------------------------------------
-
-    for kind in ("Users", "Groups"):
-        users = kind == "Users"
-
-        async def list_resources(request: Request, store_id: str, _users: bool = users) -> Response:
-            def run(p: ScimProvider, _: Any) -> ScimResponse:
-                query = ListQuery.from_params(dict(request.query_params))
-                return p.list_users(query) if _users else p.list_groups(query)
-
-            return await handle(request, store_id, run)
-
-        async def create(request: Request, store_id: str, _users: bool = users) -> Response:
-            def run(p: ScimProvider, body: Any) -> ScimResponse:
-                return (p.create_user if _users else p.create_group)(body, projection(request))
-
-            return await handle(request, store_id, run, with_body=True)
-
-        async def search(request: Request, store_id: str, _users: bool = users) -> Response:
-            def run(p: ScimProvider, body: Any) -> ScimResponse:
-                query = search_query(body)
-                return p.list_users(query) if _users else p.list_groups(query)
-
-            return await handle(request, store_id, run, with_body=True)
-
-        async def get_one(
-            request: Request, store_id: str, resource_id: str, _users: bool = users
-        ) -> Response:
-            def run(p: ScimProvider, _: Any) -> ScimResponse:
-                getter = p.get_user if _users else p.get_group
-                return getter(
-                    resource_id, projection(request), request.headers.get("if-none-match")
-                )
-
-            return await handle(request, store_id, run)
-
-        async def replace(
-            request: Request, store_id: str, resource_id: str, _users: bool = users
-        ) -> Response:
-            def run(p: ScimProvider, body: Any) -> ScimResponse:
-                replacer = p.replace_user if _users else p.replace_group
-                return replacer(
-                    resource_id, body, request.headers.get("if-match"), projection(request)
-                )
-
-            return await handle(request, store_id, run, with_body=True)
-
-        async def patch(
-            request: Request, store_id: str, resource_id: str, _users: bool = users
-        ) -> Response:
-            def run(p: ScimProvider, body: Any) -> ScimResponse:
-                patcher = p.patch_user if _users else p.patch_group
-                return patcher(
-                    resource_id, body, request.headers.get("if-match"), projection(request)
-                )
-
-            return await handle(request, store_id, run, with_body=True)
-
-        async def delete(
-            request: Request, store_id: str, resource_id: str, _users: bool = users
-        ) -> Response:
-            def run(p: ScimProvider, _: Any) -> ScimResponse:
-                deleter = p.delete_user if _users else p.delete_group
-                return deleter(resource_id, request.headers.get("if-match"))
-
-            return await handle(request, store_id, run)
-
-        router.add_api_route(f"/{kind}", list_resources, methods=["GET"])
-        router.add_api_route(f"/{kind}", create, methods=["POST"])
-        router.add_api_route(f"/{kind}/.search", search, methods=["POST"])
-        router.add_api_route(f"/{kind}/{{resource_id}}", get_one, methods=["GET"])
-        router.add_api_route(f"/{kind}/{{resource_id}}", replace, methods=["PUT"])
-        router.add_api_route(f"/{kind}/{{resource_id}}", patch, methods=["PATCH"])
-        router.add_api_route(f"/{kind}/{{resource_id}}", delete, methods=["DELETE"])
 
     # -- across resource types -----------------------------------------------------------
 
@@ -265,19 +239,89 @@ def build_router(services: Services, public_url: str | None) -> APIRouter:
             lambda p, _: ScimResponse(200, discovery.schema(p.base_url, schema_id)),
         )
 
+    # -- resources -----------------------------------------------------------------------
+
+    @router.get("/{kind}")
+    async def list_resources(request: Request, store_id: str, kind: str) -> Response:
+        query = dict(request.query_params)
+        return await handle(
+            request,
+            store_id,
+            lambda p, _: endpoints(p, kind).list(ListQuery.from_params(query)),
+            kind=kind,
+        )
+
+    @router.post("/{kind}")
+    async def create(request: Request, store_id: str, kind: str) -> Response:
+        shown = projection(request)
+        return await handle(
+            request,
+            store_id,
+            lambda p, body: endpoints(p, kind).create(body, shown),
+            with_body=True,
+            kind=kind,
+        )
+
+    @router.post("/{kind}/.search")
+    async def search(request: Request, store_id: str, kind: str) -> Response:
+        return await handle(
+            request,
+            store_id,
+            lambda p, body: endpoints(p, kind).list(search_query(body)),
+            with_body=True,
+            kind=kind,
+        )
+
+    @router.get("/{kind}/{resource_id}")
+    async def get_one(request: Request, store_id: str, kind: str, resource_id: str) -> Response:
+        shown, etag = projection(request), request.headers.get("if-none-match")
+        return await handle(
+            request,
+            store_id,
+            lambda p, _: endpoints(p, kind).get(resource_id, shown, etag),
+            kind=kind,
+        )
+
+    @router.put("/{kind}/{resource_id}")
+    async def replace(request: Request, store_id: str, kind: str, resource_id: str) -> Response:
+        shown, etag = projection(request), request.headers.get("if-match")
+        return await handle(
+            request,
+            store_id,
+            lambda p, body: endpoints(p, kind).replace(resource_id, body, etag, shown),
+            with_body=True,
+            kind=kind,
+        )
+
+    @router.patch("/{kind}/{resource_id}")
+    async def patch(request: Request, store_id: str, kind: str, resource_id: str) -> Response:
+        shown, etag = projection(request), request.headers.get("if-match")
+        return await handle(
+            request,
+            store_id,
+            lambda p, body: endpoints(p, kind).patch(resource_id, body, etag, shown),
+            with_body=True,
+            kind=kind,
+        )
+
+    @router.delete("/{kind}/{resource_id}")
+    async def delete(request: Request, store_id: str, kind: str, resource_id: str) -> Response:
+        etag = request.headers.get("if-match")
+        return await handle(
+            request,
+            store_id,
+            lambda p, _: endpoints(p, kind).delete(resource_id, etag),
+            kind=kind,
+        )
+
     # -- everything else -----------------------------------------------------------------
 
     @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def fallback(request: Request, store_id: str, rest: str) -> Response:
-        """/Me is not supported (501, RFC 7644 §3.11); wrong methods 405; the rest 404."""
-        endpoint = rest.split("/")[0]
+        """Whatever no other route takes (see ``not_routed``)."""
 
         def run(_: ScimProvider, __: Any) -> ScimResponse:
-            if endpoint == "Me":
-                raise ScimError(501, "/Me is not supported: sightgate has no SCIM sign-in")
-            if endpoint in (*DISCOVERY, "Users", "Groups", "Bulk", ".search"):
-                raise ScimError(405, f"{request.method} is not allowed on /{rest}")
-            raise ScimError(404, f"/{rest} is not a SCIM endpoint")
+            raise not_routed(rest.split("/")[0])
 
         return await handle(request, store_id, run)
 
