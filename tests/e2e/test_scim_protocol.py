@@ -357,3 +357,14 @@ def test_leaving_out_active_never_reactivates(scim: ScimClient) -> None:
     assert put.status_code == 200 and put.json()["active"] is False
     assert scim.patch(path, {"op": "remove", "path": "active"}).status_code == 204
     assert scim.http.get(path).json()["active"] is False
+
+
+def test_root_search_with_a_filter_only_users_have(scim: ScimClient) -> None:
+    scim.create_user("solo@example.com")
+    scim.create_group("Team")
+    found = scim.request("POST", "/.search", {"schemas": [SEARCH], "filter": 'userName sw "solo"'})
+    assert found.status_code == 200, found.text
+    assert found.json()["totalResults"] == 1
+    neither = scim.request("POST", "/.search", {"schemas": [SEARCH], "filter": 'nosuch eq "x"'})
+    assert neither.status_code == 400
+    assert error_of(neither)["scimType"] == "invalidFilter"

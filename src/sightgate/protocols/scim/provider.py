@@ -9,10 +9,12 @@ translates between SCIM documents and service calls.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sightgate.identity.directory import IdentityStoreService, MemberChange, Search
+from sightgate.identity.filtering import FilterError
 from sightgate.identity.model import Group, User
 from sightgate.platform.events import Actor
 from sightgate.protocols.scim.errors import ScimError, invalid_value
@@ -132,10 +134,7 @@ class ScimProvider:
     def list_users(self, query: ListQuery) -> ScimResponse:
         """GET /Users and POST /Users/.search."""
         result = self.identity.search_users(self.store_id, query.search())
-        resources = [
-            query.projection.apply(user_to_scim(u, self.base_url), (ENTERPRISE_SCHEMA,))
-            for u in result.items
-        ]
+        resources = [self._user_document(u, query.projection) for u in result.items]
         return ScimResponse(200, _list_response(result.total, query.start_index, resources))
 
     def create_user(self, body: Any, projection: Projection = Projection()) -> ScimResponse:
@@ -188,10 +187,13 @@ class ScimProvider:
         self.identity.delete_user(self.store_id, user_id, self.actor)
         return ScimResponse(204)
 
+    def _user_document(self, user: User, projection: Projection) -> dict[str, Any]:
+        return projection.apply(user_to_scim(user, self.base_url), (ENTERPRISE_SCHEMA,))
+
     def _user_response(
         self, status: int, user: User, projection: Projection, *, location: bool = False
     ) -> ScimResponse:
-        body = projection.apply(user_to_scim(user, self.base_url), (ENTERPRISE_SCHEMA,))
+        body = self._user_document(user, projection)
         headers = {"ETag": version_tag(user.version)}
         if location:
             headers["Location"] = f"{self.base_url}/Users/{user.user_id}"
@@ -307,21 +309,46 @@ class ScimProvider:
     # -- search across resource types ----------------------------------------------------
 
     def search_all(self, body: Any) -> ScimResponse:
-        """POST /.search: users first, then groups, as one paged list."""
+        """POST /.search: users first, then groups, as one paged list.
+
+        A filter naming an attribute only one type has (``userName``) selects nothing of
+        the other type instead of failing the whole search.
+        """
         query = search_query(body)
-        users = self.identity.search_users(self.store_id, _with_count(query, 0).search())
-        groups = self.identity.search_groups(self.store_id, _with_count(query, 0).search())
-        total = users.total + groups.total
+        counted = replace(query.search(), count=0)
+        totals = [
+            _total_or_zero(lambda: self.identity.search_users(self.store_id, counted).total),
+            _total_or_zero(lambda: self.identity.search_groups(self.store_id, counted).total),
+        ]
+        if totals == [None, None]:  # the filter fits neither type: say why
+            self.identity.search_users(self.store_id, counted)
+        users_total, groups_total = (t or 0 for t in totals)
         offset = query.start_index - 1
         resources: list[dict[str, Any]] = []
-        if offset < users.total and query.count:
-            window = _window(query, offset + 1, min(query.count, users.total - offset))
-            resources += self.list_users(window).body["Resources"]  # type: ignore[index]
+        if offset < users_total and query.count:
+            window = replace(
+                query.search(), start_index=offset + 1, count=min(query.count, users_total - offset)
+            )
+            users = self.identity.search_users(self.store_id, window).items
+            resources += [self._user_document(u, query.projection) for u in users]
         remaining = query.count - len(resources)
-        if remaining > 0:
-            group_start = max(0, offset - users.total) + 1
-            resources += self.list_groups(_window(query, group_start, remaining)).body["Resources"]  # type: ignore[index]
-        return ScimResponse(200, _list_response(total, query.start_index, resources))
+        if remaining > 0 and groups_total:
+            window = replace(
+                query.search(), start_index=max(0, offset - users_total) + 1, count=remaining
+            )
+            groups = list(self.identity.search_groups(self.store_id, window).items)
+            resources += self._group_documents(groups, query.projection)
+        return ScimResponse(
+            200, _list_response(users_total + groups_total, query.start_index, resources)
+        )
+
+
+def _total_or_zero(count: Callable[[], int]) -> int | None:
+    """A type's total, or None when the filter names attributes that type lacks."""
+    try:
+        return count()
+    except FilterError:
+        return None
 
 
 def search_query(body: Any) -> ListQuery:
@@ -332,16 +359,6 @@ def search_query(body: Any) -> ListQuery:
     if schemas is not None and SEARCH_REQUEST not in schemas:
         raise ScimError(400, f"schemas must contain {SEARCH_REQUEST}", "invalidSyntax")
     return ListQuery.from_params(body)
-
-
-def _window(query: ListQuery, start_index: int, count: int) -> ListQuery:
-    return ListQuery(
-        query.filter, query.sort_by, query.descending, start_index, count, query.projection
-    )
-
-
-def _with_count(query: ListQuery, count: int) -> ListQuery:
-    return _window(query, query.start_index, count)
 
 
 def _list_response(total: int, start_index: int, resources: list[dict[str, Any]]) -> dict[str, Any]:
