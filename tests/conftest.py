@@ -78,6 +78,8 @@ def db(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def services(db: Database) -> Services:
     """The services over the test store."""
+    from sightgate.analytics.access_keys import AccessKeyService
+    from sightgate.analytics.directory.services import Directory
     from sightgate.identity.directory import IdentityStoreService
     from sightgate.identity.instances import InstanceService
     from sightgate.identity.scim_tokens import ScimTokenService
@@ -87,6 +89,8 @@ def services(db: Database) -> Services:
         instances=InstanceService(db),
         identity=IdentityStoreService(db),
         scim_tokens=ScimTokenService(db),
+        directory=Directory.build(db),
+        access_keys=AccessKeyService(db, lambda: b"test server secret, not for production use"),
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sightgate.analytics.access_keys import AccessKeyService
+from sightgate.analytics.directory.services import Directory
 from sightgate.config import Settings
 from sightgate.identity.directory import IdentityStoreService
 from sightgate.identity.instances import InstanceService
@@ -19,6 +21,8 @@ class Services:
     instances: InstanceService
     identity: IdentityStoreService
     scim_tokens: ScimTokenService
+    directory: Directory
+    access_keys: AccessKeyService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -30,4 +34,6 @@ class Services:
             instances=InstanceService(db),
             identity=IdentityStoreService(db),
             scim_tokens=ScimTokenService(db),
+            directory=Directory.build(db, namespace_limit=settings.namespace_limit),
+            access_keys=AccessKeyService(db, settings.server_secret),
         )

@@ -567,6 +567,88 @@ def events_tail(
             batch = read_events(conn, after=position, limit=1000)
 
 
+# -- analytics accounts and access keys ----------------------------------------------------
+
+accounts_app = typer.Typer(
+    help="Analytics accounts (QuickSight subscriptions).", no_args_is_help=True
+)
+keys_app = typer.Typer(help="Access keys of the AWS-compatible API.", no_args_is_help=True)
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(keys_app, name="keys")
+AccountIdOption = Annotated[str, typer.Option("--account-id", help="Account id (12 digits).")]
+
+
+@accounts_app.command("set-identity-source")
+def accounts_set_identity_source(
+    account_id: AccountIdOption,
+    instance_arn: Annotated[
+        str, typer.Option("--instance-arn", help="IAM Identity Center instance ARN.")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Make an Identity Center instance the account's identity source, keeping every asset."""
+    account = _services().directory.accounts.set_identity_source(
+        account_id, instance_arn, actor=CLI_ACTOR
+    )
+    document = {
+        "AwsAccountId": account.account_id,
+        "AccountName": account.account_name,
+        "AuthenticationType": account.authentication_method.value,
+        "IAMIdentityCenterInstanceArn": account.iam_identity_center_instance_arn,
+    }
+    _output(document, as_json, list(document))
+
+
+@keys_app.command("create")
+def keys_create(account_id: AccountIdOption, as_json: JsonOption = False) -> None:
+    """Issue an access key and print its secret: the only time the secret is shown."""
+    issued = _services().access_keys.create(account_id, actor=CLI_ACTOR)
+    if as_json:
+        _print_json(
+            {
+                "AccessKeyId": issued.access_key_id,
+                "SecretAccessKey": issued.secret_access_key,
+                "AccountId": issued.account_id,
+            }
+        )
+        return
+    for line in (
+        f"AccessKeyId:     {issued.access_key_id}",
+        f"SecretAccessKey: {issued.secret_access_key}",
+        f"AccountId:       {issued.account_id}",
+        "Store the secret now: it cannot be shown again.",
+    ):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@keys_app.command("list")
+def keys_list(
+    account_id: Annotated[
+        str | None, typer.Option("--account-id", help="Only this account's keys.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List access keys (never their secrets)."""
+    keys = [
+        {
+            "AccessKeyId": key.access_key_id,
+            "AccountId": key.account_id,
+            "CreateDate": key.created_at.isoformat(),
+        }
+        for key in _services().access_keys.list(account_id)
+    ]
+    _output({"AccessKeys": keys}, as_json, ["AccessKeyId", "AccountId", "CreateDate"], "AccessKeys")
+
+
+@keys_app.command("delete")
+def keys_delete(
+    access_key_id: Annotated[str, typer.Argument(help="The key's id (AKIA...).")],
+) -> None:
+    """Delete an access key: requests signed with it are refused from now on."""
+    _services().access_keys.delete(access_key_id, actor=CLI_ACTOR)
+    console.print(f"deleted access key {access_key_id}", markup=False, highlight=False)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning known errors into one line and exit status 1."""
     try:

@@ -6,10 +6,14 @@ database URL mean the same thing everywhere.
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -30,6 +34,26 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|text)$")
+    namespace_limit: int = Field(
+        default=10_000, ge=1, description="namespaces per analytics account"
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="server secret (at least 32 characters) that encrypts access-key secrets; "
+        "every process of one deployment needs the same; default: secret_key_file",
+    )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="file holding the server secret when secret_key is not set; default: "
+        "<data_dir>/secret.key, created with mode 0600 on first use",
+    )
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+        return value
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: the explicit one, or the embedded SQLite file."""
@@ -51,3 +75,31 @@ class Settings(BaseSettings):
         """Create the data directory when the embedded store is used."""
         if not self.database_url:
             self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def server_secret(self) -> bytes:
+        """The server secret: ``secret_key``, else the key file (created on first use).
+
+        The file is written under a temporary name and then hard-linked into place, so
+        processes starting together agree on one secret and never read a half-written one.
+        """
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.secret_key_file or self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(48) + "\n")
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            finally:
+                draft.unlink()
+        secret = path.read_text().strip()
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"{path}: the server secret must be at least {MIN_SECRET_LENGTH} characters"
+            )
+        return secret.encode()

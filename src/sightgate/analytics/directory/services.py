@@ -1,0 +1,41 @@
+"""The directory's services, built together (one per aggregate, as QuickSight groups its
+operations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sightgate.analytics.directory.accounts import AccountService
+from sightgate.analytics.directory.groups import GroupService
+from sightgate.analytics.directory.memberships import GroupMembershipService
+from sightgate.analytics.directory.namespaces import DEFAULT_NAMESPACE_LIMIT, NamespaceService
+from sightgate.analytics.directory.roles import RoleMembershipService
+from sightgate.analytics.directory.tags import TagService
+from sightgate.analytics.directory.users import UserService
+from sightgate.platform.db import Database
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Every use-case service of the analytics directory, on one database."""
+
+    accounts: AccountService
+    namespaces: NamespaceService
+    users: UserService
+    groups: GroupService
+    memberships: GroupMembershipService
+    roles: RoleMembershipService
+    tags: TagService
+
+    @classmethod
+    def build(cls, db: Database, *, namespace_limit: int = DEFAULT_NAMESPACE_LIMIT) -> Directory:
+        """The services on ``db``; ``namespace_limit`` caps namespaces per account."""
+        return cls(
+            accounts=AccountService(db),
+            namespaces=NamespaceService(db, namespace_limit=namespace_limit),
+            users=UserService(db),
+            groups=GroupService(db),
+            memberships=GroupMembershipService(db),
+            roles=RoleMembershipService(db),
+            tags=TagService(db),
+        )

@@ -1,0 +1,324 @@
+"""The ASGI app that serves QuickSight (rest-json) and IdentityStore / SSO Admin (json 1.1).
+
+One request goes: route (by ``X-Amz-Target`` or by the QuickSight URI templates) -> read
+the body (size-limited) -> verify SigV4 -> scope the account -> find the handler -> parse
+and validate the input against the model -> run the handler in a worker thread ->
+serialize the output. Any failure on the way is an ``AwsError`` rendered in the routed
+protocol's error shape, so an AWS SDK always gets an error code it can parse, never an
+HTML page.
+
+Mount it last on the main app (``app.mount("/", build_aws_app(...))``): it answers every
+path, so routes added after it would be shadowed.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
+
+from sightgate.platform.errors import SightgateError
+from sightgate.protocols.aws import errors, inputs, models, outputs, sigv4
+from sightgate.protocols.aws.context import Handler, RequestContext
+from sightgate.protocols.aws.errors import AwsError
+from sightgate.protocols.aws.pagination import PageTokens
+from sightgate.protocols.aws.routing import RestRouter, query_pairs
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 8 * 1024 * 1024
+# QuickSight URI labels that name the account the call acts on.
+_ACCOUNT_LABELS = ("AwsAccountId", "awsAccountId", "accountId")
+
+
+@dataclass(frozen=True)
+class _Routed:
+    spec: models.ServiceSpec
+    operation: str
+    labels: dict[str, str]
+    query: list[tuple[str, str]]
+    bound_query_keys: frozenset[str]
+
+
+class AwsApi:
+    """The ASGI application; build it with ``build_aws_app``."""
+
+    def __init__(
+        self,
+        handlers: Mapping[tuple[str, str], Handler],
+        credentials: sigv4.CredentialStore,
+        *,
+        dev_mode: bool,
+        token_key: bytes,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        for service_name, operation in handlers:
+            if operation not in models.service(service_name).operation_names:
+                raise ValueError(f"{service_name} has no operation {operation!r}")
+        self.handlers = dict(handlers)
+        self.credentials = credentials
+        self.dev_mode = dev_mode
+        self.tokens = PageTokens(token_key)
+        self.max_body_bytes = max_body_bytes
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.quicksight = RestRouter(models.service("quicksight"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        status, headers, body = await self._respond(scope, receive, str(uuid.uuid4()))
+        await _send(send, status, headers, body)
+
+    async def _respond(
+        self, scope: Scope, receive: Receive, request_id: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        routed: _Routed | None = None
+        try:
+            routed = self._route(scope)
+            return await self._serve(scope, receive, routed, request_id)
+        except AwsError as error:
+            return self._render_error(error, routed, request_id)
+        except Exception:  # a bug in this layer; the client still gets an AWS-shaped error
+            log.exception("AWS request failed", extra={"request_id": request_id})
+            failure = (
+                errors.internal_error(routed.spec.name)
+                if routed
+                else AwsError("InternalFailure", "internal error; see the server log", 500)
+            )
+            return self._render_error(failure, routed, request_id)
+
+    def _render_error(
+        self, error: AwsError, routed: _Routed | None, request_id: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        spec = routed.spec if routed else None
+        log.info(
+            "AWS API error",
+            extra={
+                "request_id": request_id,
+                "service": spec.name if spec else None,
+                "operation": routed.operation if routed else None,
+                "code": error.code,
+                "status": error.status,
+            },
+        )
+        return errors.render(
+            error, spec.protocol if spec else None, spec.name if spec else None, request_id
+        )
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _route(self, scope: Scope) -> _Routed:
+        method = scope["method"].upper()
+        path = _raw_path(scope)
+        query = query_pairs(scope.get("query_string", b"").decode("latin-1"))
+        target = _header(scope, "x-amz-target")
+        if target and method == "POST" and path == "/":
+            prefix, _, operation = target.rpartition(".")
+            spec = models.by_target_prefix(prefix)
+            if spec is None or operation not in spec.operation_names:
+                raise errors.unknown_operation(f"unknown X-Amz-Target {target!r}")
+            return _Routed(spec, operation, {}, query, frozenset())
+        match = self.quicksight.match(method, path, query)
+        if match is None:
+            raise errors.unknown_operation(f"no operation matches {method} {path}")
+        return _Routed(
+            models.service("quicksight"),
+            match.operation,
+            match.labels,
+            query,
+            match.bound_query_keys,
+        )
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, routed: _Routed, request_id: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        spec = routed.spec
+        body = await self._read_body(scope, receive)
+        headers = [
+            (name.decode("latin-1").lower(), value.decode("latin-1"))
+            for name, value in scope["headers"]
+        ]
+        signed = sigv4.SignedRequest(
+            method=scope["method"].upper(),
+            raw_path=_raw_path(scope, strip_root=False),
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+        )
+        caller = await run_in_threadpool(
+            sigv4.authenticate,
+            signed,
+            self.credentials,
+            signing_name=spec.signing_name,
+            now=self.clock(),
+            dev_mode=self.dev_mode,
+        )
+        ctx = RequestContext(
+            service=spec.name,
+            operation=routed.operation,
+            account_id=self._account(spec, routed, caller),
+            access_key_id=caller.access_key_id,
+            region=caller.region,
+            request_id=request_id,
+            dev_mode=self.dev_mode,
+            tokens=self.tokens,
+        )
+        handler = self.handlers.get((spec.name, routed.operation))
+        if handler is None:
+            raise errors.not_implemented(spec.name, routed.operation)
+        operation = spec.operation(routed.operation)
+        if spec.protocol == models.JSON:
+            params = inputs.parse_json_input(spec.name, operation, body)
+        else:
+            params = inputs.parse_rest_input(
+                spec.name,
+                operation,
+                routed.labels,
+                routed.query,
+                headers,
+                body,
+                routed.bound_query_keys,
+            )
+        output = await self._call(handler, ctx, params)
+        # A handler returning values its output shape cannot hold is a bug: _respond turns
+        # the exception into the service's internal error.
+        if spec.protocol == models.JSON:
+            status, out_headers, out_body = outputs.serialize_json_output(operation, output)
+            out_headers["content-type"] = errors.JSON_11
+        else:
+            status, out_headers, out_body = outputs.serialize_rest_output(
+                operation, output, request_id
+            )
+            out_headers["content-type"] = errors.REST_JSON
+        out_headers["x-amzn-RequestId"] = request_id
+        return status, out_headers, out_body
+
+    def _account(self, spec: models.ServiceSpec, routed: _Routed, caller: sigv4.Caller) -> str:
+        """The caller's account; a QuickSight URI naming another account is AccessDenied
+        (in dev mode the URI's account simply is the caller's)."""
+        uri_account = next(
+            (routed.labels[name] for name in _ACCOUNT_LABELS if name in routed.labels), None
+        )
+        if self.dev_mode:
+            return sigv4.dev_account_id(caller, uri_account)
+        assert caller.credential is not None  # outside dev mode the key is always known
+        account = caller.credential.account_id
+        if uri_account is not None and uri_account != account:
+            raise errors.access_denied(
+                spec.name,
+                f"The caller's account {account} is not authorized to perform "
+                f"{spec.model.signing_name}:{routed.operation} on account {uri_account}.",
+            )
+        return account
+
+    async def _call(
+        self, handler: Handler, ctx: RequestContext, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            output = await run_in_threadpool(handler, ctx, params)
+        except AwsError:
+            raise
+        except SightgateError as error:
+            raise errors.domain_error(ctx, error) from None
+        except Exception:
+            log.exception(
+                "AWS handler failed",
+                extra={
+                    "request_id": ctx.request_id,
+                    "service": ctx.service,
+                    "operation": ctx.operation,
+                },
+            )
+            raise errors.internal_error(ctx.service) from None
+        return output if output is not None else {}
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        declared = _header(scope, "content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise errors.request_too_large(self.max_body_bytes)
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            body.extend(message.get("body", b""))
+            if len(body) > self.max_body_bytes:
+                raise errors.request_too_large(self.max_body_bytes)
+            if not message.get("more_body", False):
+                break
+        return bytes(body)
+
+
+def build_aws_app(
+    handlers: Mapping[tuple[str, str], Handler],
+    credentials: sigv4.CredentialStore,
+    *,
+    dev_mode: bool,
+    token_key: bytes,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    clock: Callable[[], datetime] | None = None,
+) -> AwsApi:
+    """The AWS API as an ASGI app: ``handlers`` keyed by (service, operation), e.g.
+    ``("quicksight", "DescribeUser")`` or ``("identitystore", "ListUsers")``.
+
+    ``token_key`` signs NextTokens; ``clock`` (UTC now) exists for tests of the 15-minute
+    signature window.
+    """
+    return AwsApi(
+        handlers,
+        credentials,
+        dev_mode=dev_mode,
+        token_key=token_key,
+        max_body_bytes=max_body_bytes,
+        clock=clock,
+    )
+
+
+# -- ASGI helpers --------------------------------------------------------------------------
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    wanted = name.encode()
+    for key, value in scope["headers"]:
+        if key.lower() == wanted:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _raw_path(scope: Scope, *, strip_root: bool = True) -> str:
+    """The path as the client sent it (still percent-encoded), without the mount prefix."""
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else scope["path"]
+    path = path.partition("?")[0] or "/"
+    root = scope.get("root_path", "")
+    if strip_root and root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    return str(path)
+
+
+async def _send(send: Send, status: int, headers: dict[str, str], body: bytes) -> None:
+    raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    raw_headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Acknowledge startup and shutdown when served on its own (tests, a dedicated port)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
