@@ -16,7 +16,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from sightgate.protocols.aws import models
-from sightgate.protocols.aws.handlers import HANDLERS
+from sightgate.protocols.aws.handlers import OPERATIONS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "api-coverage.md"
 TITLES = {
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check", action="store_true", help="exit 1 if the page is stale")
     args = parser.parse_args(argv)
-    page = render(HANDLERS)
+    page = render(OPERATIONS)
     if args.check:
         current = DOC.read_text() if DOC.exists() else ""
         if current != page:

@@ -189,6 +189,14 @@ def serve(
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
     migrate: Annotated[bool, typer.Option(help="Apply pending migrations first.")] = True,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Local-test mode: accept any well-formed AWS credentials for any account "
+            "[env: SIGHTGATE_DEV_MODE]",
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP server."""
     import uvicorn
@@ -197,7 +205,9 @@ def serve(
     from sightgate.logs import configure_logging
     from sightgate.store.migrate import upgrade
 
-    settings = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url)
+    settings = _settings(
+        host=host, port=port, data_dir=data_dir, database_url=database_url, dev_mode=dev or None
+    )
     configure_logging(settings.log_level, settings.log_format)
     services = Services.build(settings)
     if migrate:
@@ -208,7 +218,7 @@ def serve(
         highlight=False,
     )
     uvicorn.run(
-        create_app(services, settings.public_url),
+        create_app(services, settings),
         host=settings.host,
         port=settings.port,
         log_config=None,

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|text)$")
+    dev_mode: bool = Field(
+        default=False,
+        description="local-test mode: any well-formed SigV4 credentials, any account",
+    )
     namespace_limit: int = Field(
         default=10_000, ge=1, description="namespaces per analytics account"
     )

@@ -105,6 +105,23 @@ class InstanceService:
                 uow.emit(events.instance_event(events.INSTANCE_UPDATED, instance))
         return instance
 
+    def rename(self, instance_id: str, name: str, actor: Actor) -> Instance:
+        """Give an instance a new display name."""
+        if not (0 < len(name.strip()) <= 255):
+            raise ValidationError("name", "must be 1 to 255 characters")
+        instance = self.get(instance_id)
+        with UnitOfWork(self.db, actor) as uow:
+            uow.conn.execute(
+                t.instances.update()
+                .where(t.instances.c.instance_id == instance.instance_id)
+                .values(name=name.strip())
+            )
+            renamed = repository.select_instances(
+                uow.conn, t.instances.c.instance_id == instance.instance_id
+            )[0]
+            uow.emit(events.instance_event(events.INSTANCE_UPDATED, renamed))
+        return renamed
+
     def delete(self, instance_id: str, actor: Actor) -> None:
         """Delete an instance and its identity store's users, groups and memberships."""
         instance = self.get(instance_id)

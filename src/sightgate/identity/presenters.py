@@ -63,10 +63,19 @@ def user_to_dict(user: User) -> dict[str, Any]:
                 for e in user.emails
             ],
             "ExternalIds": [{"Issuer": e.issuer, "Id": e.id} for e in user.external_ids],
+            "Addresses": [_pascal_keys(a) for a in user.extra.get("addresses", [])],
+            "PhoneNumbers": [_pascal_keys(p) for p in user.extra.get("phoneNumbers", [])],
+            "UserStatus": "ENABLED" if user.active else "DISABLED",
+            "Revision": str(user.version),
             "CreatedAt": user.created_at.isoformat(),
             "UpdatedAt": user.updated_at.isoformat(),
         }
     )
+
+
+def _pascal_keys(value: dict[str, Any]) -> dict[str, Any]:
+    """A SCIM-cased value (``streetAddress``) in the IdentityStore API's case."""
+    return {k[:1].upper() + k[1:]: v for k, v in value.items() if v is not None}
 
 
 def group_to_dict(group: Group) -> dict[str, Any]:
@@ -78,6 +87,7 @@ def group_to_dict(group: Group) -> dict[str, Any]:
             "DisplayName": group.display_name,
             "Description": group.description,
             "ExternalIds": [{"Issuer": e.issuer, "Id": e.id} for e in group.external_ids],
+            "Revision": str(group.version),
             "CreatedAt": group.created_at.isoformat(),
             "UpdatedAt": group.updated_at.isoformat(),
         }

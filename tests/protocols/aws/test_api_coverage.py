@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-from sightgate.protocols.aws.handlers import HANDLERS
+from sightgate.protocols.aws.handlers import OPERATIONS
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -20,7 +20,7 @@ def load_script() -> ModuleType:
 
 
 def test_the_committed_page_is_current() -> None:
-    page = load_script().render(HANDLERS)
+    page = load_script().render(OPERATIONS)
 
     assert (ROOT / "docs/api-coverage.md").read_text() == page, (
         "docs/api-coverage.md is stale: run python scripts/api_coverage.py"
