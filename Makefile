@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The aws CLI (v1, from PyPI) lives in its own venv: its docutils pin clashes with scim2-cli.
+AWSCLI_VENV ?= .venv-awscli
+AWSCLI_STAMP := $(AWSCLI_VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
@@ -16,6 +19,12 @@ $(STAMP): pyproject.toml $(wildcard package.json package-lock.json)
 	if [ -f package.json ]; then npm ci --no-audit --no-fund; fi
 	touch $(STAMP)
 
+$(AWSCLI_STAMP):
+	$(PYTHON) -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/pip install --quiet --upgrade pip
+	$(AWSCLI_VENV)/bin/pip install --quiet 'awscli>=1.44,<2'
+	touch $(AWSCLI_STAMP)
+
 install: $(STAMP)
 
 run: install
@@ -23,12 +32,12 @@ run: install
 	$(BIN)/sightgate demo load
 	$(BIN)/sightgate serve --host $(HOST) --port $(PORT)
 
-test: install
-	$(BIN)/pytest
+test: install $(AWSCLI_STAMP)
+	SIGHTGATE_AWS_CLI=$(abspath $(AWSCLI_VENV))/bin/aws $(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
 
 typecheck: install
 	$(BIN)/mypy
@@ -39,4 +48,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) node_modules .sightgate .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(AWSCLI_VENV) node_modules .sightgate .pytest_cache .mypy_cache .ruff_cache

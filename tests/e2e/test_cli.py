@@ -118,6 +118,7 @@ def test_demo_load_twice_creates_once(env: dict[str, str]) -> None:
         0,
     )
     assert first["IdentityStoreId"] == second["IdentityStoreId"]
+    assert (first["AccountSubscribed"], second["AccountSubscribed"]) == (True, False)
     assert len(run_json(env, "users", "list")["Users"]) == 10
 
 

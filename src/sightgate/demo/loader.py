@@ -1,7 +1,8 @@
 """Loads the demo scenario through the services; running it twice changes nothing.
 
-So far it loads what exists of the product: the Identity Center instance and the
-identity store's users, groups and memberships.
+So far it loads what exists of the product: the Identity Center instance, the identity
+store's users, groups and memberships, and the analytics account subscribed with the
+blog's role groups (users reach it through provisioning, a later step).
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from typing import Any
 
 import yaml
 
+from sightgate.analytics.directory.model import SubscriptionRequest
 from sightgate.bootstrap import Services
 from sightgate.identity.model import GroupFields, InstanceType, UserFields
+from sightgate.platform.errors import NotFoundError
 from sightgate.platform.events import Actor
 
 DEMO_ACTOR = Actor("demo", "loader")
+DEMO_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class DemoSummary:
     users_created: int
     groups_created: int
     memberships_created: int
+    account_subscribed: bool
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -37,6 +42,7 @@ class DemoSummary:
             "UsersCreated": self.users_created,
             "GroupsCreated": self.groups_created,
             "MembershipsCreated": self.memberships_created,
+            "AccountSubscribed": self.account_subscribed,
         }
 
 
@@ -95,4 +101,33 @@ def load_demo(services: Services, scenario: dict[str, Any] | None = None) -> Dem
         users_created=users_created,
         groups_created=groups_created,
         memberships_created=memberships_created,
+        account_subscribed=_subscribe(
+            services, scenario["analytics_account"], instance.instance_arn
+        ),
     )
+
+
+def _subscribe(services: Services, account: dict[str, Any], instance_arn: str) -> bool:
+    """Subscribe the analytics account with its role groups, unless it already is."""
+    account_id = str(account["aws_account_id"])
+    try:
+        services.directory.accounts.describe(account_id)
+        return False
+    except NotFoundError:
+        pass
+    roles = account.get("role_groups", {})
+    services.directory.accounts.create_subscription(
+        account_id,
+        SubscriptionRequest(
+            account_name="sightgate-demo",
+            notification_email="analytics-admin@example.com",
+            authentication_method=account["authentication_method"],
+            iam_identity_center_instance_arn=instance_arn,
+            admin_group=tuple(roles.get("ADMIN", ())),
+            author_group=tuple(roles.get("AUTHOR", ())),
+            reader_group=tuple(roles.get("READER", ())),
+        ),
+        region=DEMO_REGION,
+        actor=DEMO_ACTOR,
+    )
+    return True
