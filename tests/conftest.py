@@ -80,17 +80,22 @@ def services(db: Database) -> Services:
     """The services over the test store."""
     from sightgate.analytics.access_keys import AccessKeyService
     from sightgate.analytics.directory.services import Directory
+    from sightgate.analytics.provisioning.services import Provisioning
     from sightgate.identity.directory import IdentityStoreService
     from sightgate.identity.instances import InstanceService
     from sightgate.identity.scim_tokens import ScimTokenService
 
+    instances = InstanceService(db)
+    identity = IdentityStoreService(db)
+    directory = Directory.build(db)
     return Services(
         db=db,
-        instances=InstanceService(db),
-        identity=IdentityStoreService(db),
+        instances=instances,
+        identity=identity,
         scim_tokens=ScimTokenService(db),
-        directory=Directory.build(db),
+        directory=directory,
         access_keys=AccessKeyService(db, lambda: b"test server secret, not for production use"),
+        provisioning=Provisioning.build(db, directory, identity, instances),
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sightgate.analytics.access_keys import AccessKeyService
 from sightgate.analytics.directory.services import Directory
+from sightgate.analytics.provisioning.services import Provisioning
 from sightgate.config import Settings
 from sightgate.identity.directory import IdentityStoreService
 from sightgate.identity.instances import InstanceService
@@ -23,17 +24,22 @@ class Services:
     scim_tokens: ScimTokenService
     directory: Directory
     access_keys: AccessKeyService
+    provisioning: Provisioning
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
         """Open the configured store and build the services on it."""
         settings.ensure_data_dir()
         db = Database(settings.resolved_database_url())
+        instances = InstanceService(db)
+        identity = IdentityStoreService(db)
+        directory = Directory.build(db, namespace_limit=settings.namespace_limit)
         return cls(
             db=db,
-            instances=InstanceService(db),
-            identity=IdentityStoreService(db),
+            instances=instances,
+            identity=identity,
             scim_tokens=ScimTokenService(db),
-            directory=Directory.build(db, namespace_limit=settings.namespace_limit),
+            directory=directory,
             access_keys=AccessKeyService(db, settings.server_secret),
+            provisioning=Provisioning.build(db, directory, identity, instances),
         )

@@ -232,18 +232,25 @@ def worker(
         typer.Option(help="Extra subscriber as module:factory (repeatable)."),
     ] = None,
     once: Annotated[bool, typer.Option(help="Deliver what is pending, then exit.")] = False,
+    provisioning: Annotated[
+        bool, typer.Option(help="Run the built-in provisioning subscriber.")
+    ] = True,
     poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle.")] = 0.2,
 ) -> None:
-    """Deliver domain events to their subscribers until stopped."""
+    """Deliver domain events to their subscribers (provisioning, and any --subscriber)."""
     from sightgate.logs import configure_logging
-    from sightgate.platform.dispatch import Dispatcher, load_subscriber
+    from sightgate.platform.dispatch import Dispatcher, Subscriber, load_subscriber
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format)
-    subscribers = [load_subscriber(spec) for spec in subscriber or []]
+    services = _services()
+    subscribers: list[Subscriber] = []
+    if provisioning:
+        subscribers.append(services.provisioning.subscriber())
+    subscribers.extend(load_subscriber(spec) for spec in subscriber or [])
     if not subscribers:
         raise ValidationError("subscriber", "no subscriber to run; pass --subscriber")
-    dispatcher = Dispatcher(_services().db, subscribers)
+    dispatcher = Dispatcher(services.db, subscribers)
     if once:
         dispatcher.run_once()
         return
@@ -657,6 +664,94 @@ def keys_delete(
     """Delete an access key: requests signed with it are refused from now on."""
     _services().access_keys.delete(access_key_id, actor=CLI_ACTOR)
     console.print(f"deleted access key {access_key_id}", markup=False, highlight=False)
+
+
+# -- provisioning ----------------------------------------------------------------------
+
+provisioning_app = typer.Typer(
+    help="Identity-driven provisioning of analytics users.", no_args_is_help=True
+)
+rules_app = typer.Typer(help="An account's provisioning rules.", no_args_is_help=True)
+provisioning_app.add_typer(rules_app, name="rules")
+app.add_typer(provisioning_app, name="provisioning")
+
+
+@rules_app.command("show")
+def provisioning_rules_show(account_id: AccountIdOption, as_json: JsonOption = False) -> None:
+    """Print an account's provisioning rules (the defaults when none were set)."""
+    import yaml
+
+    rules = _services().provisioning.rules.get(account_id)
+    document = rules.to_document()
+    if as_json:
+        _print_json({"AwsAccountId": account_id, "Version": rules.version, "Rules": document})
+        return
+    sys.stdout.write(f"# account {account_id}, version {rules.version}\n")
+    sys.stdout.write(yaml.safe_dump(document, sort_keys=False))
+
+
+@rules_app.command("set")
+def provisioning_rules_set(
+    account_id: AccountIdOption,
+    file: Annotated[Path, typer.Option("--file", help="Rules file (YAML or JSON); - for stdin.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Validate and store an account's provisioning rules; the worker applies them."""
+    try:
+        content = sys.stdin.read() if str(file) == "-" else file.read_text("utf-8")
+    except OSError as error:
+        raise ValidationError("file", f"cannot read {file}: {error.strerror}") from error
+    rules = _services().provisioning.rules.set_text(account_id, content, actor=CLI_ACTOR)
+    document = {"AwsAccountId": account_id, "Version": rules.version, "Rules": rules.to_document()}
+    if as_json:
+        _print_json(document)
+        return
+    console.print(
+        f"rules of account {account_id} set (version {rules.version})",
+        markup=False,
+        highlight=False,
+    )
+
+
+@provisioning_app.command("reconcile")
+def provisioning_reconcile(
+    account_id: Annotated[
+        str | None,
+        typer.Option("--account-id", help="Only this account (default: every linked account)."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only print the differences.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare every account's users with the identity store; print and repair differences."""
+    services = _services()
+    if account_id is not None:
+        accounts = [account_id]
+    else:
+        accounts = sorted(
+            {
+                account
+                for instance in services.instances.list()
+                for account in services.provisioning.service.accounts_of_instance(
+                    instance.instance_arn
+                )
+            }
+        )
+    differences = [
+        difference.to_json()
+        for account in accounts
+        for difference in services.provisioning.service.reconcile(account, dry_run=dry_run)
+    ]
+    if as_json:
+        _print_json({"DryRun": dry_run, "Accounts": accounts, "Differences": differences})
+        return
+    if differences:
+        _print_table(differences, ["AwsAccountId", "Kind", "Namespace", "Name", "Detail"])
+    verb = "found" if dry_run else "repaired"
+    console.print(
+        f"{len(differences)} difference(s) {verb} in {len(accounts)} account(s)",
+        markup=False,
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ NAMESPACE_DELETED = "analytics.NamespaceDeleted"
 USER_REGISTERED = "analytics.UserRegistered"
 USER_UPDATED = "analytics.UserUpdated"
 USER_DELETED = "analytics.UserDeleted"
+USER_MOVED = "analytics.UserMoved"
 GROUP_CREATED = "analytics.GroupCreated"
 GROUP_UPDATED = "analytics.GroupUpdated"
 GROUP_DELETED = "analytics.GroupDeleted"
@@ -72,8 +73,11 @@ def namespace_event(type_: str, namespace: Namespace) -> DomainEvent:
     )
 
 
-def user_event(type_: str, user: User, changed: list[str] | None = None) -> DomainEvent:
-    """An event about a user; ``changed`` names the fields an update changed."""
+def user_event(
+    type_: str, user: User, changed: list[str] | None = None, **extra: Any
+) -> DomainEvent:
+    """An event about a user; ``changed`` names the fields an update changed; ``extra``
+    adds members (a move's ``FromNamespace``, a rename's ``PreviousUserName``)."""
     payload: dict[str, Any] = {
         "Namespace": user.namespace,
         "UserName": user.user_name,
@@ -85,14 +89,18 @@ def user_event(type_: str, user: User, changed: list[str] | None = None) -> Doma
         "Active": user.active,
         "IdentityStoreUserId": user.identity_store_user_id,
         "Source": user.source.value,
+        **extra,
     }
     if changed is not None:
         payload["Changed"] = changed
     return DomainEvent(type_, "User", user.user_id, user.account_id, payload)
 
 
-def group_event(type_: str, group: Group, changed: list[str] | None = None) -> DomainEvent:
-    """An event about a group; ``changed`` names the fields an update changed."""
+def group_event(
+    type_: str, group: Group, changed: list[str] | None = None, **extra: Any
+) -> DomainEvent:
+    """An event about a group; ``changed`` names the fields an update changed; ``extra``
+    adds members (a rename's ``PreviousGroupName``)."""
     payload: dict[str, Any] = {
         "Namespace": group.namespace,
         "GroupName": group.group_name,
@@ -101,6 +109,7 @@ def group_event(type_: str, group: Group, changed: list[str] | None = None) -> D
         "Description": group.description,
         "IdentityStoreGroupId": group.identity_store_group_id,
         "Source": group.source.value,
+        **extra,
     }
     if changed is not None:
         payload["Changed"] = changed

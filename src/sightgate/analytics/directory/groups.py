@@ -30,6 +30,7 @@ from sightgate.analytics.directory.model import (
     validate_description,
     validate_group_name,
 )
+from sightgate.analytics.directory.transactions import unit_of_work
 from sightgate.platform.db import Database
 from sightgate.platform.errors import ValidationError
 from sightgate.platform.events import Actor
@@ -53,6 +54,7 @@ class GroupService:
         description: str | None = None,
         source: str = Source.QUICKSIGHT_API,
         identity_store_group_id: str | None = None,
+        uow: UnitOfWork | None = None,
     ) -> Group:
         """A new group; ``ConflictError`` (field ``GroupName``) when the name is taken in the
         namespace in any letter case. ``identity_store_group_id`` links a provisioned
@@ -60,7 +62,10 @@ class GroupService:
         name = validate_group_name(group_name)
         valid_description = validate_description(description)
         valid_source = parse_enum(Source, source, "Source")
-        with translate_integrity_errors(GroupName=name), UnitOfWork(self.db, actor) as uow:
+        with (
+            translate_integrity_errors(GroupName=name),
+            unit_of_work(self.db, actor, uow) as uow,
+        ):
             account = repository.require_account(uow.conn, account_id)
             ns = repository.require_namespace(uow.conn, account_id, namespace, lock=True)
             now = datetime.now(UTC)
@@ -118,9 +123,10 @@ class GroupService:
         *,
         actor: Actor,
         allow_identity_source_changes: bool = False,
+        uow: UnitOfWork | None = None,
     ) -> None:
         """Delete a group with its memberships (one event per membership) and tags."""
-        with UnitOfWork(self.db, actor) as uow:
+        with unit_of_work(self.db, actor, uow) as uow:
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             group = repository.require_group(uow.conn, ns, group_name, lock=True)
             check_managed(group, allow_identity_source_changes)
@@ -141,6 +147,46 @@ class GroupService:
                     )
                 )
             uow.emit(events.group_event(events.GROUP_DELETED, group))
+
+    def rename(
+        self,
+        account_id: str,
+        namespace: str,
+        group_name: str,
+        new_name: str,
+        *,
+        actor: Actor,
+        allow_identity_source_changes: bool = False,
+        uow: UnitOfWork | None = None,
+    ) -> Group:
+        """Give a group a new name, keeping its id, principal id and members (provisioning
+        follows renames in the identity store); ``ConflictError`` when the name is taken."""
+        name = validate_group_name(new_name)
+        with (
+            translate_integrity_errors(GroupName=name),
+            unit_of_work(self.db, actor, uow) as uow,
+        ):
+            ns = repository.require_namespace(uow.conn, account_id, namespace)
+            current = repository.require_group(uow.conn, ns, group_name, lock=True)
+            check_managed(current, allow_identity_source_changes)
+            if current.group_name == name:
+                return current
+            renamed = replace(
+                current,
+                group_name=name,
+                arn=arns.group_arn(ns.capacity_region, account_id, ns.name, name),
+                updated_at=datetime.now(UTC),
+            )
+            repository.update_group(uow.conn, renamed)
+            uow.emit(
+                events.group_event(
+                    events.GROUP_UPDATED,
+                    renamed,
+                    ["GroupName"],
+                    PreviousGroupName=current.group_name,
+                )
+            )
+        return renamed
 
     def list(
         self, account_id: str, namespace: str, *, limit: int = 100, after: str | None = None

@@ -13,6 +13,7 @@ from sightgate.analytics.directory import events, repository
 from sightgate.analytics.directory import tables as t
 from sightgate.analytics.directory.groups import check_managed
 from sightgate.analytics.directory.model import GroupMember
+from sightgate.analytics.directory.transactions import unit_of_work
 from sightgate.platform.db import Database
 from sightgate.platform.errors import NotFoundError
 from sightgate.platform.events import Actor
@@ -35,9 +36,10 @@ class GroupMembershipService:
         *,
         actor: Actor,
         allow_identity_source_changes: bool = False,
+        uow: UnitOfWork | None = None,
     ) -> GroupMember:
         """Add a user of the namespace to a group (no change when already a member)."""
-        with UnitOfWork(self.db, actor) as uow:
+        with unit_of_work(self.db, actor, uow) as uow:
             ns = repository.require_namespace(uow.conn, account_id, namespace, lock=True)
             group = repository.require_group(uow.conn, ns, group_name, lock=True)
             check_managed(group, allow_identity_source_changes)
@@ -64,9 +66,10 @@ class GroupMembershipService:
         *,
         actor: Actor,
         allow_identity_source_changes: bool = False,
+        uow: UnitOfWork | None = None,
     ) -> None:
         """Remove a member; ``NotFoundError`` when the user is not one."""
-        with UnitOfWork(self.db, actor) as uow:
+        with unit_of_work(self.db, actor, uow) as uow:
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             group = repository.require_group(uow.conn, ns, group_name, lock=True)
             check_managed(group, allow_identity_source_changes)

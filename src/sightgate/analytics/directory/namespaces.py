@@ -28,6 +28,7 @@ from sightgate.analytics.directory.model import (
     validate_tags,
 )
 from sightgate.analytics.directory.tags import apply_tags
+from sightgate.analytics.directory.transactions import unit_of_work
 from sightgate.platform.db import Database
 from sightgate.platform.errors import ValidationError
 from sightgate.platform.events import Actor
@@ -66,13 +67,17 @@ class NamespaceService:
         actor: Actor,
         identity_store: str = IdentityStore.QUICKSIGHT,
         tags: Sequence[Tag] = (),
+        uow: UnitOfWork | None = None,
     ) -> Namespace:
         """A new namespace; ``ConflictError`` (field ``Namespace``) when the name is taken in
         any letter case, ``LimitExceededError`` when the account has ``namespace_limit``."""
         validate_namespace_name(name)
         parse_enum(IdentityStore, identity_store, "IdentityStore")
         valid_tags = validate_tags(list(tags))
-        with translate_integrity_errors(Namespace=name), UnitOfWork(self.db, actor) as uow:
+        with (
+            translate_integrity_errors(Namespace=name),
+            unit_of_work(self.db, actor, uow) as uow,
+        ):
             # The account row lock serialises creations, so the count cannot go stale.
             account = repository.require_account(uow.conn, account_id, lock=True)
             if repository.count_namespaces(uow.conn, account_id) >= self.namespace_limit:

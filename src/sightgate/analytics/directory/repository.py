@@ -520,3 +520,102 @@ def select_tags(conn: Connection, resource_id: str) -> list[Tag]:
         select(tg.c.key, tg.c.value).where(tg.c.resource_id == resource_id).order_by(tg.c.key)
     )
     return [Tag(row.key, row.value) for row in rows]
+
+
+# -- provisioning's views ----------------------------------------------------------------
+
+
+def account_namespaces(conn: Connection, account_id: str) -> list[Namespace]:
+    """Every namespace of an account."""
+    ns = t.namespaces
+    rows = conn.execute(select(ns).where(ns.c.account_id == account_id)).mappings()
+    return [to_namespace(row) for row in rows]
+
+
+def identity_source_users(
+    conn: Connection, account_id: str, identity_store_user_id: str | None = None
+) -> list[User]:
+    """The users of an account linked to identity-store users (all, or one's), in every
+    namespace."""
+    by_id = {n.namespace_id: n for n in account_namespaces(conn, account_id)}
+    if not by_id:
+        return []
+    u = t.users
+    query = select(u).where(
+        u.c.namespace_id.in_(list(by_id)), u.c.identity_store_user_id.is_not(None)
+    )
+    if identity_store_user_id is not None:
+        query = query.where(u.c.identity_store_user_id == identity_store_user_id)
+    rows = conn.execute(query.order_by(u.c.user_id)).mappings()
+    return [to_user(row, by_id[row["namespace_id"]]) for row in rows]
+
+
+def identity_source_groups(
+    conn: Connection, account_id: str, identity_store_group_id: str | None = None
+) -> list[Group]:
+    """The groups of an account provisioned from the identity source (all, or those
+    linked to one identity-store group), in every namespace."""
+    by_id = {n.namespace_id: n for n in account_namespaces(conn, account_id)}
+    if not by_id:
+        return []
+    g = t.groups
+    query = select(g).where(g.c.namespace_id.in_(list(by_id)), g.c.source == Source.IDENTITY_SOURCE)
+    if identity_store_group_id is not None:
+        query = query.where(g.c.identity_store_group_id == identity_store_group_id)
+    rows = conn.execute(query.order_by(g.c.group_id)).mappings()
+    return [to_group(row, by_id[row["namespace_id"]]) for row in rows]
+
+
+def account_role_groups(conn: Connection, account_id: str) -> dict[Role, set[str]]:
+    """The role groups of an account: role memberships of every namespace, by role."""
+    r, ns = t.role_memberships, t.namespaces
+    rows = conn.execute(
+        select(r.c.role, r.c.member_name)
+        .join(ns, ns.c.namespace_id == r.c.namespace_id)
+        .where(ns.c.account_id == account_id)
+    )
+    result: dict[Role, set[str]] = {}
+    for role, member_name in rows:
+        result.setdefault(Role(role), set()).add(member_name)
+    return result
+
+
+def move_user(conn: Connection, user_id: str, namespace: Namespace) -> None:
+    """Put a user (and their tags) into another namespace of the same account."""
+    conn.execute(
+        update(t.users)
+        .where(t.users.c.user_id == user_id)
+        .values(namespace_id=namespace.namespace_id, updated_at=datetime.now(UTC))
+    )
+    conn.execute(
+        update(t.tags)
+        .where(t.tags.c.resource_id == user_id)
+        .values(namespace_id=namespace.namespace_id)
+    )
+
+
+def accounts_linked_to(conn: Connection, instance_arn: str) -> list[str]:
+    """The ids of the accounts that use an Identity Center instance as identity source."""
+    a = t.accounts
+    rows = conn.execute(
+        select(a.c.account_id)
+        .where(
+            a.c.identity_center_instance_arn == instance_arn,
+            a.c.authentication_method == AuthenticationMethod.IAM_IDENTITY_CENTER.value,
+        )
+        .order_by(a.c.account_id)
+    )
+    return [row[0] for row in rows]
+
+
+def find_namespace(conn: Connection, account_id: str, name: str) -> Namespace | None:
+    """A namespace of an account by name in any letter case, or None."""
+    ns = t.namespaces
+    row = (
+        conn.execute(
+            select(ns).where(ns.c.account_id == account_id, ns.c.name_key == name_key(name))
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else to_namespace(row)

@@ -32,8 +32,10 @@ from sightgate.analytics.directory.model import (
     iam_principal_id,
     parse_enum,
     validate_account_id,
+    validate_user_name,
 )
 from sightgate.analytics.directory.tags import apply_tags
+from sightgate.analytics.directory.transactions import unit_of_work
 from sightgate.platform.db import Database
 from sightgate.platform.errors import NotFoundError, ValidationError
 from sightgate.platform.events import Actor
@@ -64,6 +66,7 @@ class UserService:
         *,
         actor: Actor,
         source: str = Source.QUICKSIGHT_API,
+        uow: UnitOfWork | None = None,
     ) -> User:
         """A new, active user; ``ConflictError`` (field ``UserName``) when the name is
         taken in the namespace in any letter case.
@@ -77,7 +80,7 @@ class UserService:
         assert valid.user_name is not None  # validated() always resolves the user name
         with (
             translate_integrity_errors(UserName=valid.user_name),
-            UnitOfWork(self.db, actor) as uow,
+            unit_of_work(self.db, actor, uow) as uow,
         ):
             account = repository.require_account(uow.conn, account_id)
             ns = repository.require_namespace(uow.conn, account_id, namespace, lock=True)
@@ -139,10 +142,11 @@ class UserService:
         *,
         actor: Actor,
         allow_identity_source_changes: bool = False,
+        uow: UnitOfWork | None = None,
     ) -> User:
         """Change a user's e-mail, role, custom permissions, external login (or, for
         provisioning, whether they are active); an event only when something changed."""
-        with UnitOfWork(self.db, actor) as uow:
+        with unit_of_work(self.db, actor, uow) as uow:
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             current = repository.require_user(uow.conn, ns, user_name, lock=True)
             _check_managed(current, allow_identity_source_changes)
@@ -193,6 +197,94 @@ class UserService:
                 raise NotFoundError("User", principal_id)
             _delete(uow, ns, user, allow_identity_source_changes)
 
+    def move(
+        self,
+        account_id: str,
+        namespace: str,
+        user_name: str,
+        to_namespace: str,
+        *,
+        actor: Actor,
+        allow_identity_source_changes: bool = False,
+        uow: UnitOfWork | None = None,
+    ) -> User:
+        """Move a user into another namespace of the account (QuickSight cannot).
+
+        The user keeps their id, principal id, role and tags; their ARN changes and their
+        memberships of the old namespace's groups end (one event each), since groups
+        never span namespaces. ``ConflictError`` when the name or principal id is taken
+        in the target namespace.
+        """
+        with (
+            translate_integrity_errors(UserName=user_name, PrincipalId=user_name),
+            unit_of_work(self.db, actor, uow) as uow,
+        ):
+            ns = repository.require_namespace(uow.conn, account_id, namespace)
+            target = repository.require_namespace(uow.conn, account_id, to_namespace, lock=True)
+            user = repository.require_user(uow.conn, ns, user_name, lock=True)
+            _check_managed(user, allow_identity_source_changes)
+            if target.namespace_id == ns.namespace_id:
+                return user
+            for group in _groups_of(uow, ns, user):
+                repository.remove_membership(uow.conn, group.group_id, user.user_id)
+                uow.emit(
+                    events.membership_event(
+                        events.GROUP_MEMBERSHIP_DELETED,
+                        group,
+                        user.user_id,
+                        user.user_name,
+                        user.arn,
+                    )
+                )
+            repository.move_user(uow.conn, user.user_id, target)
+            moved = replace(
+                user,
+                namespace=target.name,
+                arn=arns.user_arn(target.capacity_region, account_id, target.name, user.user_name),
+                updated_at=datetime.now(UTC),
+            )
+            uow.emit(
+                events.user_event(events.USER_MOVED, moved, ["Namespace"], FromNamespace=ns.name)
+            )
+        return moved
+
+    def rename(
+        self,
+        account_id: str,
+        namespace: str,
+        user_name: str,
+        new_name: str,
+        *,
+        actor: Actor,
+        allow_identity_source_changes: bool = False,
+        uow: UnitOfWork | None = None,
+    ) -> User:
+        """Give a user a new name (provisioning follows renames in the identity store);
+        ``ConflictError`` when the name is taken in the namespace."""
+        name = validate_user_name(new_name)
+        with (
+            translate_integrity_errors(UserName=name),
+            unit_of_work(self.db, actor, uow) as uow,
+        ):
+            ns = repository.require_namespace(uow.conn, account_id, namespace)
+            user = repository.require_user(uow.conn, ns, user_name, lock=True)
+            _check_managed(user, allow_identity_source_changes)
+            if user.user_name == name:
+                return user
+            renamed = replace(
+                user,
+                user_name=name,
+                arn=arns.user_arn(ns.capacity_region, account_id, ns.name, name),
+                updated_at=datetime.now(UTC),
+            )
+            repository.update_user(uow.conn, renamed)
+            uow.emit(
+                events.user_event(
+                    events.USER_UPDATED, renamed, ["UserName"], PreviousUserName=user.user_name
+                )
+            )
+        return renamed
+
     def list_groups(
         self,
         account_id: str,
@@ -232,15 +324,20 @@ def _check_managed(user: User, allow_identity_source_changes: bool) -> None:
         raise ManagedByIdentitySourceError("User", user.user_name)
 
 
+def _groups_of(uow: UnitOfWork, ns: Namespace, user: User) -> list[Group]:
+    """The groups a loaded user is a member of."""
+    return [
+        repository.to_group(row, ns)
+        for row in uow.conn.execute(repository.groups_of_user_query(user.user_id)).mappings()
+    ]
+
+
 def _delete(
     uow: UnitOfWork, ns: Namespace, user: User, allow_identity_source_changes: bool
 ) -> None:
     """Delete a loaded user: one event per membership ended, then the user's."""
     _check_managed(user, allow_identity_source_changes)
-    groups = [
-        repository.to_group(row, ns)
-        for row in uow.conn.execute(repository.groups_of_user_query(user.user_id)).mappings()
-    ]
+    groups = _groups_of(uow, ns, user)
     repository.delete_all_tags(uow.conn, user.user_id)
     repository.delete_user(uow.conn, user.user_id)
     for group in groups:

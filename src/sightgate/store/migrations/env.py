@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import sightgate.analytics.directory.tables
+import sightgate.analytics.provisioning.tables
 import sightgate.identity.tables
 import sightgate.platform.events  # noqa: F401
 from sightgate.platform.db import metadata

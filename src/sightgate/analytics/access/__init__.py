@@ -1,0 +1,1 @@
+"""Authorization decisions about principals: the one place that says yes or no."""
