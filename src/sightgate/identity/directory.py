@@ -191,7 +191,8 @@ class IdentityStoreService:
                 updated_at=datetime.now(UTC),
                 version=current.version + 1,
             )
-            repository.update_user(uow.conn, updated)
+            with translate_integrity_errors(updated.user_name):
+                repository.update_user(uow.conn, updated)
             uow.emit(events.user_event(events.USER_UPDATED, updated, changed))
         return updated
 
@@ -408,7 +409,8 @@ class IdentityStoreService:
                         updated_at=datetime.now(UTC),
                         version=current.version + 1,
                     )
-                    repository.update_group(uow.conn, current)
+                    with translate_integrity_errors(current.display_name):
+                        repository.update_group(uow.conn, current)
                     uow.emit(events.group_event(events.GROUP_UPDATED, current, changed))
             for member_change in member_changes:
                 self._apply_member_change(uow, store_id, group_id, member_change)

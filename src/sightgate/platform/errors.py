@@ -46,3 +46,16 @@ class PreconditionFailedError(SightgateError):
         super().__init__(f"{resource} {resource_id!r} was changed by someone else")
         self.resource = resource
         self.resource_id = resource_id
+
+
+class StateConflictError(SightgateError):
+    """The resource's current state forbids the operation (e.g. a protected account)."""
+
+
+class QuotaExceededError(SightgateError):
+    """A quota was reached: at most ``limit`` ``resource``s per ``per``."""
+
+    def __init__(self, resource: str, limit: int, per: str) -> None:
+        super().__init__(f"at most {limit} {resource}s per {per} are allowed")
+        self.resource = resource
+        self.limit = limit

@@ -180,12 +180,6 @@ def test_identity_center_works_with_made_up_credentials(dev_server: AwsServer) -
     assert [s["IdentityStoreId"] for s in ids.list_identity_stores()["IdentityStores"]] == [store]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dev mode: ensure_dev_subscription (handlers/quicksight.py) is a describe-then-create "
-    "without handling a concurrent create, so simultaneous first requests for a new account "
-    "fail with ResourceExistsException instead of all succeeding",
-)
 def test_concurrent_first_requests_all_succeed(dev_server: AwsServer) -> None:
     clients = [dev_client(dev_server, "quicksight") for _ in range(12)]
     for client in clients:  # connections open, so the first-use requests go out together

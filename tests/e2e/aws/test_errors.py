@@ -594,18 +594,12 @@ def tag_twice(qs: Any, subscribed: str, namespace: str) -> tuple[str, Any]:
 def test_the_tag_limit_refuses_the_whole_call(qs: Any, subscribed: str, namespace: str) -> None:
     resource, error = tag_twice(qs, subscribed, namespace)
 
-    assert status_of(error) == 400
+    assert status_of(error) == 409  # LimitExceededException's status in QuickSight's model
     assert "50" in error.response["Error"]["Message"]
     tags = qs.list_tags_for_resource(ResourceArn=resource)["Tags"]
     assert sorted(t["Key"] for t in tags) == sorted(f"a{i}" for i in range(30))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a LimitExceededError (over 50 tags per resource; also namespaces per account) "
-    "answers InvalidParameterValueException: errors.domain_error does not map it to "
-    "QuickSight's LimitExceededException (docs/analytics-directory.md, Errors)",
-)
 def test_the_tag_limit_is_limit_exceeded(qs: Any, subscribed: str, namespace: str) -> None:
     _, error = tag_twice(qs, subscribed, namespace)
 

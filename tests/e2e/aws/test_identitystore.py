@@ -519,12 +519,6 @@ def test_update_user_with_an_unknown_attribute_path_changes_nothing(ids: Any, st
     assert (after["DisplayName"], after["Revision"]) == ("Pathological", "1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IdentityStore UpdateUser: a ScimError raised by protocols/scim/patch.py (unknown "
-    "AttributePath, or a value of the wrong type such as active='maybe') escapes the "
-    "handler and becomes a 500 InternalServerException instead of a 400 ValidationException",
-)
 @pytest.mark.parametrize(
     "operation",
     [
@@ -574,13 +568,6 @@ def test_renaming_onto_a_taken_name_is_a_conflict(ids: Any, store: str) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IdentityStore UpdateUser/UpdateGroup renaming onto a taken name: the "
-    "ConflictException message names an empty value (\"a User with UserName '' already "
-    'exists"): identity/directory.py update_user/update_group do not pass the new name '
-    "to translate_integrity_errors",
-)
 def test_rename_conflict_message_names_the_clashing_name(ids: Any, store: str) -> None:
     user_id = new_user(ids, store, "msg-rename")
     new_user(ids, store, "msg-taken")
@@ -596,13 +583,6 @@ def test_rename_conflict_message_names_the_clashing_name(ids: Any, store: str) -
     assert "msg-taken" in error.response["Error"]["Message"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="IdentityStore outputs omit members botocore's model marks required: UserArn "
-    "(CreateUser, DescribeUser, UpdateUser, GetUserId), GroupArn (CreateGroup, DescribeGroup, "
-    "UpdateGroup, GetGroupId), MembershipArn (CreateGroupMembership, DescribeGroupMembership, "
-    "GetGroupMembershipId)",
-)
 def test_identitystore_outputs_carry_the_required_arns(ids: Any, store: str) -> None:
     arn = re.compile(r"^arn:aws:identitystore:::(user|group|membership)/" + RESOURCE_ID.pattern[1:])
     created_user = ids.create_user(IdentityStoreId=store, UserName="arn-user", DisplayName="A")

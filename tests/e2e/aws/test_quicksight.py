@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.e2e.aws.conftest import (
     ACCOUNT,
@@ -116,12 +117,6 @@ def test_account_subscription_lifecycle(aws_server: AwsServer) -> None:
     assert user_names(qs, account, "default") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DeleteAccountSubscription under termination protection answers "
-    "InvalidParameterValueException: errors.domain_error does not map "
-    "TerminationProtectedError to PreconditionNotMetException",
-)
 def test_termination_protection_refusal_is_precondition_not_met(qs: Any, subscribed: str) -> None:
     error = error_of(lambda: qs.delete_account_subscription(AwsAccountId=subscribed))
 
@@ -434,25 +429,19 @@ def test_list_and_search_groups_pages(qs: Any, subscribed: str, namespace: str) 
     request_id_of(underscore)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docs/analytics-directory.md says SearchGroups also accepts StringEquals, but the "
-    "API validates Operator against the model's enum [StartsWith] and answers "
-    "InvalidParameterValueException",
-)
-def test_search_groups_string_equals_as_documented(
+def test_search_groups_operator_is_the_models_startswith(
     qs: Any, subscribed: str, namespace: str
 ) -> None:
+    """QuickSight's model allows only StartsWith; other operators are refused by the API."""
     qs.create_group(AwsAccountId=subscribed, Namespace=namespace, GroupName="Ops")
     qs.create_group(AwsAccountId=subscribed, Namespace=namespace, GroupName="Ops-EU")
-
-    found = qs.search_groups(
-        AwsAccountId=subscribed,
-        Namespace=namespace,
-        Filters=[{"Operator": "StringEquals", "Name": "GROUP_NAME", "Value": "ops"}],
-    )
-
-    assert [g["GroupName"] for g in found["GroupList"]] == ["Ops"]
+    with pytest.raises(ClientError) as caught:
+        qs.search_groups(
+            AwsAccountId=subscribed,
+            Namespace=namespace,
+            Filters=[{"Operator": "StringEquals", "Name": "GROUP_NAME", "Value": "ops"}],
+        )
+    assert caught.value.response["Error"]["Code"] == "InvalidParameterValueException"
 
 
 # -- group memberships ---------------------------------------------------------------------

@@ -15,10 +15,15 @@ from sqlalchemy.exc import IntegrityError
 
 from sightgate.analytics.directory.tables import UNIQUE_FIELDS
 from sightgate.platform.db import violated_constraint
-from sightgate.platform.errors import ConflictError, SightgateError
+from sightgate.platform.errors import (
+    ConflictError,
+    QuotaExceededError,
+    SightgateError,
+    StateConflictError,
+)
 
 
-class TerminationProtectedError(SightgateError):
+class TerminationProtectedError(StateConflictError):
     """The account cannot be deleted while its termination protection is on."""
 
     def __init__(self, account_id: str) -> None:
@@ -29,14 +34,8 @@ class TerminationProtectedError(SightgateError):
         self.account_id = account_id
 
 
-class LimitExceededError(SightgateError):
-    """A quota was reached: at most ``limit`` ``resource``s per ``per`` (e.g. namespaces
-    per account, tags per resource)."""
-
-    def __init__(self, resource: str, limit: int, per: str) -> None:
-        super().__init__(f"at most {limit} {resource}s per {per} are allowed")
-        self.resource = resource
-        self.limit = limit
+class LimitExceededError(QuotaExceededError):
+    """A directory quota: namespaces per account, tags per resource."""
 
 
 class ManagedByIdentitySourceError(SightgateError):

@@ -16,7 +16,9 @@ from sightgate.platform.errors import (
     ConflictError,
     NotFoundError,
     PreconditionFailedError,
+    QuotaExceededError,
     SightgateError,
+    StateConflictError,
 )
 from sightgate.protocols.aws import models
 
@@ -167,6 +169,13 @@ def domain_error(ctx: RequestContext, error: SightgateError) -> AwsError:
         if resource_type:
             fields["ResourceType"] = resource_type
         return _modeled(service, spec.exists_error, error.message, 400, **fields)
+    if isinstance(error, StateConflictError):
+        return _modeled(service, spec.precondition_error, error.message, 400)
+    if isinstance(error, QuotaExceededError):
+        code = (
+            "LimitExceededException" if service == "quicksight" else "ServiceQuotaExceededException"
+        )
+        return _modeled(service, code, error.message, 400)
     if isinstance(error, PreconditionFailedError):
         return _modeled(
             service,

@@ -20,6 +20,7 @@ from sightgate.identity.model import (
     Instance,
     InstanceType,
     Name,
+    User,
     UserFields,
 )
 from sightgate.identity.presenters import (
@@ -32,6 +33,7 @@ from sightgate.platform.errors import ConflictError, NotFoundError, ValidationEr
 from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.handlers.paging import next_token, page_request
 from sightgate.protocols.aws.handlers.quicksight import actor
+from sightgate.protocols.scim.errors import ScimError
 from sightgate.protocols.scim.patch import Operation, apply_operations
 from sightgate.protocols.scim.resources import user_fields_from_scim, user_to_scim
 from sightgate.protocols.scim.schema import ENTERPRISE, USER
@@ -50,6 +52,33 @@ def store_of(services: Services, ctx: RequestContext, store_id: str) -> Instance
 def identity_store_arn(ctx: RequestContext, store_id: str) -> str:
     """The ARN of an identity store."""
     return f"arn:aws:identitystore::{ctx.account_id}:identitystore/{store_id}"
+
+
+def _user_ids(store_id: str, user_id: str) -> dict[str, str]:
+    """A user's id members, with the ARN IdentityStore's model requires."""
+    return {
+        "IdentityStoreId": store_id,
+        "UserId": user_id,
+        "UserArn": f"arn:aws:identitystore:::user/{user_id}",
+    }
+
+
+def _group_ids(store_id: str, group_id: str) -> dict[str, str]:
+    """A group's id members, with its ARN."""
+    return {
+        "IdentityStoreId": store_id,
+        "GroupId": group_id,
+        "GroupArn": f"arn:aws:identitystore:::group/{group_id}",
+    }
+
+
+def _membership_ids(store_id: str, membership_id: str) -> dict[str, str]:
+    """A membership's id members, with its ARN."""
+    return {
+        "IdentityStoreId": store_id,
+        "MembershipId": membership_id,
+        "MembershipArn": f"arn:aws:identitystore:::membership/{membership_id}",
+    }
 
 
 def _camel(value: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +127,7 @@ def create_user(services: Services, ctx: RequestContext, params: dict[str, Any])
     """CreateUser."""
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
     user = services.identity.create_user(store, user_fields(params), actor(ctx))
-    return {"IdentityStoreId": store, "UserId": user.user_id, "Revision": str(user.version)}
+    return {**_user_ids(store, user.user_id), "Revision": str(user.version)}
 
 
 def describe_user(
@@ -106,7 +135,8 @@ def describe_user(
 ) -> dict[str, Any]:
     """DescribeUser."""
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
-    return user_to_dict(services.identity.get_user(store, params["UserId"]))
+    user = services.identity.get_user(store, params["UserId"])
+    return {**user_to_dict(user), **_user_ids(store, user.user_id)}
 
 
 def update_user(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -121,22 +151,20 @@ def update_user(services: Services, ctx: RequestContext, params: dict[str, Any])
         for op in params["Operations"]
     ]
     expected = int(params["Revision"]) if str(params.get("Revision") or "").isdigit() else None
+
+    def updated(current: User) -> UserFields:
+        document = {k: v for k, v in user_to_scim(current, "").items() if k != "meta"}
+        try:
+            return user_fields_from_scim(
+                apply_operations(document, operations, USER, ENTERPRISE), current
+            )
+        except ScimError as error:  # the document model's errors are validation errors here
+            raise ValidationError("Operations", error.detail) from error
+
     user = services.identity.update_user(
-        store,
-        params["UserId"],
-        lambda current: user_fields_from_scim(
-            apply_operations(
-                {k: v for k, v in user_to_scim(current, "").items() if k != "meta"},
-                operations,
-                USER,
-                ENTERPRISE,
-            ),
-            current,
-        ),
-        actor(ctx),
-        expected_version=expected,
+        store, params["UserId"], updated, actor(ctx), expected_version=expected
     )
-    return {"IdentityStoreId": store, "UserId": user.user_id, "Revision": str(user.version)}
+    return {**_user_ids(store, user.user_id), "Revision": str(user.version)}
 
 
 def delete_user(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +180,7 @@ def list_users(services: Services, ctx: RequestContext, params: dict[str, Any]) 
     user_name = _single_filter(params, "UserName")
     limit, after = page_request(ctx, params)
     page = services.identity.list_users(store, user_name=user_name, limit=limit, after=after)
-    return {"Users": [user_to_dict(u) for u in page.items], **next_token(ctx, page)}
+    return {"Users": [user_to_dict(u) for u in page.items], **next_token(ctx, page, params)}
 
 
 def get_user_id(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -175,7 +203,7 @@ def get_user_id(services: Services, ctx: RequestContext, params: dict[str, Any])
             raise ValidationError("AlternateIdentifier", "use userName, emails.value or ExternalId")
     if len(found) != 1:
         raise NotFoundError("User", "matching AlternateIdentifier")
-    return {"IdentityStoreId": store, "UserId": found[0].user_id}
+    return _user_ids(store, found[0].user_id)
 
 
 # -- groups ------------------------------------------------------------------------------
@@ -191,7 +219,7 @@ def create_group(services: Services, ctx: RequestContext, params: dict[str, Any]
         ),
         actor(ctx),
     )
-    return {"IdentityStoreId": store, "GroupId": group.group_id, "Revision": str(group.version)}
+    return {**_group_ids(store, group.group_id), "Revision": str(group.version)}
 
 
 def describe_group(
@@ -199,7 +227,8 @@ def describe_group(
 ) -> dict[str, Any]:
     """DescribeGroup."""
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
-    return group_to_dict(services.identity.get_group(store, params["GroupId"]))
+    group = services.identity.get_group(store, params["GroupId"])
+    return {**group_to_dict(group), **_group_ids(store, group.group_id)}
 
 
 def update_group(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -225,7 +254,7 @@ def update_group(services: Services, ctx: RequestContext, params: dict[str, Any]
         actor(ctx),
         expected_version=expected,
     )
-    return {"IdentityStoreId": store, "GroupId": group.group_id, "Revision": str(group.version)}
+    return {**_group_ids(store, group.group_id), "Revision": str(group.version)}
 
 
 def delete_group(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -241,7 +270,7 @@ def list_groups(services: Services, ctx: RequestContext, params: dict[str, Any])
     display_name = _single_filter(params, "DisplayName")
     limit, after = page_request(ctx, params)
     page = services.identity.list_groups(store, display_name=display_name, limit=limit, after=after)
-    return {"Groups": [group_to_dict(g) for g in page.items], **next_token(ctx, page)}
+    return {"Groups": [group_to_dict(g) for g in page.items], **next_token(ctx, page, params)}
 
 
 def get_group_id(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -260,7 +289,7 @@ def get_group_id(services: Services, ctx: RequestContext, params: dict[str, Any]
         found = services.identity.list_groups(store, display_name=str(value), limit=2).items
     if len(found) != 1:
         raise NotFoundError("Group", "matching AlternateIdentifier")
-    return {"IdentityStoreId": store, "GroupId": found[0].group_id}
+    return _group_ids(store, found[0].group_id)
 
 
 # -- memberships -------------------------------------------------------------------------
@@ -275,7 +304,7 @@ def create_group_membership(
     created = services.identity.add_members(store, params["GroupId"], [user_id], actor(ctx))
     if not created:
         raise ConflictError("GroupMembership", "MemberId", user_id)
-    return {"IdentityStoreId": store, "MembershipId": created[0].membership_id}
+    return _membership_ids(store, created[0].membership_id)
 
 
 def delete_group_membership(
@@ -293,7 +322,8 @@ def describe_group_membership(
 ) -> dict[str, Any]:
     """DescribeGroupMembership."""
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
-    return membership_to_dict(services.identity.get_membership(store, params["MembershipId"]))
+    membership = services.identity.get_membership(store, params["MembershipId"])
+    return {**membership_to_dict(membership), **_membership_ids(store, membership.membership_id)}
 
 
 def get_group_membership_id(
@@ -304,7 +334,7 @@ def get_group_membership_id(
     user_id = params["MemberId"]["UserId"]
     for membership in services.identity.list_groups_of_user(store, user_id):
         if membership.group_id == params["GroupId"]:
-            return {"IdentityStoreId": store, "MembershipId": membership.membership_id}
+            return _membership_ids(store, membership.membership_id)
     raise NotFoundError("GroupMembership", f"{user_id} in {params['GroupId']}")
 
 
@@ -317,7 +347,7 @@ def list_group_memberships(
     page = services.identity.list_members(store, params["GroupId"], limit=limit, after=after)
     return {
         "GroupMemberships": [membership_to_dict(m) for m in page.items],
-        **next_token(ctx, page),
+        **next_token(ctx, page, params),
     }
 
 

@@ -6,6 +6,7 @@ by name) and returns the output members; the protocol layer does the rest.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from sightgate.analytics.directory.model import (
     UserUpdate,
 )
 from sightgate.bootstrap import Services
-from sightgate.platform.errors import NotFoundError
+from sightgate.platform.errors import ConflictError, NotFoundError
 from sightgate.platform.events import Actor
 from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.handlers.paging import next_token, page_request
@@ -45,16 +46,17 @@ def ensure_dev_subscription(services: Services, ctx: RequestContext, account_id:
     try:
         services.directory.accounts.describe(account_id)
     except NotFoundError:
-        services.directory.accounts.create_subscription(
-            account_id,
-            SubscriptionRequest(
-                account_name=f"dev-{account_id}",
-                notification_email=f"dev-{account_id}@example.com",
-                authentication_method="IAM_AND_QUICKSIGHT",
-            ),
-            region=ctx.region,
-            actor=actor(ctx),
-        )
+        with contextlib.suppress(ConflictError):  # a concurrent first request subscribed it
+            services.directory.accounts.create_subscription(
+                account_id,
+                SubscriptionRequest(
+                    account_name=f"dev-{account_id}",
+                    notification_email=f"dev-{account_id}@example.com",
+                    authentication_method="IAM_AND_QUICKSIGHT",
+                ),
+                region=ctx.region,
+                actor=actor(ctx),
+            )
 
 
 # -- presenters --------------------------------------------------------------------------
@@ -232,7 +234,11 @@ def list_namespaces(
     ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     limit, after = page_request(ctx, params)
     page = services.directory.namespaces.list(params["AwsAccountId"], limit=limit, after=after)
-    return {"Namespaces": [namespace_json(n) for n in page.items], **next_token(ctx, page), **OK}
+    return {
+        "Namespaces": [namespace_json(n) for n in page.items],
+        **next_token(ctx, page, params),
+        **OK,
+    }
 
 
 def delete_namespace(
@@ -294,7 +300,7 @@ def list_users(services: Services, ctx: RequestContext, params: dict[str, Any]) 
     page = services.directory.users.list(
         params["AwsAccountId"], params["Namespace"], limit=limit, after=after
     )
-    return {"UserList": [user_json(u) for u in page.items], **next_token(ctx, page), **OK}
+    return {"UserList": [user_json(u) for u in page.items], **next_token(ctx, page, params), **OK}
 
 
 def update_user(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -345,7 +351,7 @@ def list_user_groups(
     page = services.directory.users.list_groups(
         params["AwsAccountId"], params["Namespace"], params["UserName"], limit=limit, after=after
     )
-    return {"GroupList": [group_json(g) for g in page.items], **next_token(ctx, page), **OK}
+    return {"GroupList": [group_json(g) for g in page.items], **next_token(ctx, page, params), **OK}
 
 
 # -- groups ------------------------------------------------------------------------------
@@ -401,7 +407,7 @@ def list_groups(services: Services, ctx: RequestContext, params: dict[str, Any])
     page = services.directory.groups.list(
         params["AwsAccountId"], params["Namespace"], limit=limit, after=after
     )
-    return {"GroupList": [group_json(g) for g in page.items], **next_token(ctx, page), **OK}
+    return {"GroupList": [group_json(g) for g in page.items], **next_token(ctx, page, params), **OK}
 
 
 def search_groups(
@@ -413,7 +419,7 @@ def search_groups(
     page = services.directory.groups.search(
         params["AwsAccountId"], params["Namespace"], filters, limit=limit, after=after
     )
-    return {"GroupList": [group_json(g) for g in page.items], **next_token(ctx, page), **OK}
+    return {"GroupList": [group_json(g) for g in page.items], **next_token(ctx, page, params), **OK}
 
 
 def create_group_membership(
@@ -462,7 +468,11 @@ def list_group_memberships(
     page = services.directory.memberships.list(
         params["AwsAccountId"], params["Namespace"], params["GroupName"], limit=limit, after=after
     )
-    return {"GroupMemberList": [member_json(m) for m in page.items], **next_token(ctx, page), **OK}
+    return {
+        "GroupMemberList": [member_json(m) for m in page.items],
+        **next_token(ctx, page, params),
+        **OK,
+    }
 
 
 # -- role memberships --------------------------------------------------------------------
@@ -504,7 +514,7 @@ def list_role_memberships(
     page = services.directory.roles.list(
         params["AwsAccountId"], params["Namespace"], params["Role"], limit=limit, after=after
     )
-    return {"MembersList": list(page.items), **next_token(ctx, page), **OK}
+    return {"MembersList": list(page.items), **next_token(ctx, page, params), **OK}
 
 
 # -- tags --------------------------------------------------------------------------------
