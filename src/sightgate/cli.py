@@ -32,6 +32,7 @@ from sightgate.identity.presenters import (
     user_to_dict,
 )
 from sightgate.identity.scim_tokens import ScimToken
+from sightgate.platform.dispatch import Dispatcher
 from sightgate.platform.errors import NotFoundError, SightgateError, ValidationError
 from sightgate.platform.events import Actor, latest_events, read_events
 
@@ -197,6 +198,14 @@ def serve(
             "[env: SIGHTGATE_DEV_MODE]",
         ),
     ] = False,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Also deliver events (provisioning) in this process; default: on for the "
+            "embedded store, off with --database-url (run `sightgate worker` processes).",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP server."""
     import uvicorn
@@ -213,16 +222,31 @@ def serve(
     if migrate:
         upgrade(services.db)
     store = services.db.engine.url.render_as_string(hide_password=True)
+    in_process_worker = worker if worker is not None else settings.database_url is None
     console.print(
-        f"[bold]sightgate[/] serving on http://{settings.host}:{settings.port}  store: {store}",
+        f"[bold]sightgate[/] serving on http://{settings.host}:{settings.port}  store: {store}"
+        f"  provisioning worker: {'in this process' if in_process_worker else 'separate'}",
         highlight=False,
     )
-    uvicorn.run(
-        create_app(services, settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-    )
+    stop = threading.Event()
+    delivery = None
+    if in_process_worker:
+        dispatcher = Dispatcher(services.db, [services.provisioning.subscriber()])
+        delivery = threading.Thread(
+            target=dispatcher.run_forever, args=(stop,), name="sightgate-worker", daemon=True
+        )
+        delivery.start()
+    try:
+        uvicorn.run(
+            create_app(services, settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+        )
+    finally:
+        stop.set()
+        if delivery is not None:
+            delivery.join(timeout=10)
 
 
 @app.command()
@@ -239,7 +263,7 @@ def worker(
 ) -> None:
     """Deliver domain events to their subscribers (provisioning, and any --subscriber)."""
     from sightgate.logs import configure_logging
-    from sightgate.platform.dispatch import Dispatcher, Subscriber, load_subscriber
+    from sightgate.platform.dispatch import Subscriber, load_subscriber
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
 from sqlalchemy import text
@@ -16,14 +18,35 @@ pytestmark = pytest.mark.e2e
 
 
 def test_server_is_healthy_and_ready_with_the_demo_loaded(tmp_path: Path) -> None:
+    """What `make run` gives a newcomer: health, and the demo provisioned into analytics."""
     env = cli_env(tmp_path / "data", None)
     assert run_cli(env, "demo", "load").returncode == 0
+    key = json.loads(
+        run_cli(env, "keys", "create", "--account-id", "111122223333", "--json").stdout
+    )
     with running_server(env) as base:
         assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
         ready = httpx.get(f"{base}/readyz")
         assert ready.status_code == 200
         assert ready.json() == {"status": "ok", "store": "sqlite"}
         assert "x-request-id" in ready.headers
+        quicksight = boto3.client(
+            "quicksight",
+            endpoint_url=base,
+            region_name="us-east-1",
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+        )
+        deadline = time.monotonic() + 30  # the embedded server provisions in the background
+        roles: dict[str, str] = {}
+        while len(roles) < 10 and time.monotonic() < deadline:
+            listed = quicksight.list_users(AwsAccountId="111122223333", Namespace="default")
+            roles = {u["UserName"]: u["Role"] for u in listed["UserList"]}
+            time.sleep(0.2)
+        assert roles["internal-admin-1"] == "ADMIN"
+        assert roles["internal-author-1"] == "AUTHOR"
+        assert roles["red-customer-reader-1"] == "READER"
+        assert len(roles) == 10
     users = json.loads(run_cli(env, "users", "list", "--json").stdout)["Users"]
     assert len(users) == 10
 
