@@ -164,7 +164,8 @@ def _burst(scim: httpx.Client, quicksight: Any, group: str, count: int) -> dict[
         "seconds_until_all_listed": round(elapsed, 1),
         "users_per_second": round(count / elapsed, 1),
         "events": events,
-        "note": "UserCreated events were mostly handled while /Bulk ran; the clock starts at the PATCH",
+        "note": "UserCreated events were mostly handled while /Bulk ran; "
+        "the clock starts at the PATCH",
     }
 
 
@@ -190,7 +191,8 @@ def report(result: dict[str, Any]) -> str:
             f"{result['machine']['cores']} cores, SQLite)",
             f"single changes: {single['changes']}  p50 {single['p50_ms']} ms  "
             f"p99 {single['p99_ms']} ms  max {single['max_ms']} ms",
-            f"burst: {burst['users']} users listed {burst['seconds_until_all_listed']} s after the PATCH "
+            f"burst: {burst['users']} users listed "
+            f"{burst['seconds_until_all_listed']} s after the PATCH "
             f"({burst['users_per_second']} users/s)",
             *(
                 f"target {t['name']}: {'met' if t['passed'] else 'MISSED'}"
