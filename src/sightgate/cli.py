@@ -32,7 +32,7 @@ from sightgate.identity.presenters import (
     user_to_dict,
 )
 from sightgate.identity.scim_tokens import ScimToken
-from sightgate.platform.dispatch import Dispatcher
+from sightgate.platform.dispatch import POLL_INTERVAL, Dispatcher
 from sightgate.platform.errors import NotFoundError, SightgateError, ValidationError
 from sightgate.platform.events import Actor, latest_events, read_events
 
@@ -259,7 +259,9 @@ def worker(
     provisioning: Annotated[
         bool, typer.Option(help="Run the built-in provisioning subscriber.")
     ] = True,
-    poll_interval: Annotated[float, typer.Option(help="Seconds between polls when idle.")] = 0.2,
+    poll_interval: Annotated[
+        float, typer.Option(help="Seconds between polls when idle.")
+    ] = POLL_INTERVAL,
 ) -> None:
     """Deliver domain events to their subscribers (provisioning, and any --subscriber)."""
     from sightgate.logs import configure_logging
