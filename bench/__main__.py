@@ -19,7 +19,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def main(argv: list[str] | None = None) -> int:
     """Parse options, run the benchmark, print and save the results."""
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="SCIM provisioning benchmark; see docs/benchmarks.md."
+    )
     parser.add_argument(
         "--quick", action="store_true", help="smoke-test sizes (1,000 users, 10,000 stored)"
     )
@@ -33,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, help="users to provision over SCIM")
     parser.add_argument("--groups", type=int, help="groups to create over SCIM")
     parser.add_argument("--stored-users", type=int, help="users stored for the scale phases")
+    parser.add_argument(
+        "--serve-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra `sightgate serve` option, e.g. --serve-arg=--no-worker (repeatable)",
+    )
     parser.add_argument("--name", help="results file name (default: derived from the options)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
@@ -45,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         "stored_users": args.stored_users,
     }
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    config = replace(config, serve_args=tuple(args.serve_arg))
 
     result = scim_provisioning.run(config, args.store, args.postgres_url)
     result["command"] = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])

@@ -1,8 +1,10 @@
 """What every benchmark needs: server processes, a load generator, statistics, machine facts.
 
 Servers run as separate processes so their memory and CPU can be read from ``/proc``
-without counting the load generator; the load generator is asyncio + httpx in this
-process, with a fixed number of concurrent clients and a deadline per phase.
+without counting the load generator. The load generator is asyncio in this process (or in
+forked ones, for jobs that keep no state here), with a fixed number of concurrent clients
+and a deadline per phase; a client is httpx or the lean socket client (see
+``LeanClient`` for why both).
 """
 
 from __future__ import annotations
@@ -57,6 +59,25 @@ def machine() -> dict[str, Any]:
     }
 
 
+def code_version() -> dict[str, Any]:
+    """The commit measured, and whether ``src`` had uncommitted changes (read-only git)."""
+
+    def git(*args: str) -> str | None:
+        try:
+            result = subprocess.run(
+                ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return result.stdout.strip() if result.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--", "src", "pyproject.toml")
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "src_modified": bool(status) if status is not None else None,
+    }
+
+
 def _proc_status_kb(path: Path, key: str) -> int | None:
     """A ``Key:   123 kB`` value from a /proc status-style file, in kB."""
     try:
@@ -73,6 +94,21 @@ def busy_cpu_seconds() -> float:
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (all its threads); None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    # After the command name: state is field 3, utime field 14, stime field 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pids: Iterable[int]) -> dict[int, float]:
+    return {pid: cpu for pid in pids if (cpu := process_cpu_seconds(pid)) is not None}
 
 
 # -- server processes --------------------------------------------------------------------
@@ -135,7 +171,8 @@ class ServerProcess:
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 self.argv,
-                env=self.env,
+                # Wide enough that rich does not wrap the server's banner line in the log.
+                env={**(self.env if self.env is not None else os.environ), "COLUMNS": "1000"},
                 cwd=REPO_ROOT,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -179,10 +216,15 @@ class ServerProcess:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server has used so far (all its threads)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        # After the command name: state is field 3, utime field 14, stime field 15.
-        ticks = int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.pid) or 0.0
+
+    def banner(self) -> str | None:
+        """The server's first line that says where it serves (it names the store, worker)."""
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return None
+        return next((line.strip() for line in lines if "serving on" in line), None)
 
     def log_tail(self, lines: int = 30) -> str:
         """The end of the server's output, for error messages."""
@@ -425,6 +467,8 @@ class Load:
     time_limit: float
     server: ServerProcess
     client: Literal["httpx", "lean"] = "httpx"
+    database_pids: Callable[[], list[int]] | None = None
+    """The database server's processes serving us (PostgreSQL backends), to count their CPU."""
 
 
 def run_phase(name: str, load: Load, jobs: JobSource, *, processes: int = 1) -> dict[str, Any]:
@@ -443,6 +487,7 @@ def run_phase(name: str, load: Load, jobs: JobSource, *, processes: int = 1) -> 
     """
     recorder = Recorder()
     server_cpu = load.server.cpu_seconds()
+    db_cpu = _cpu_of(load.database_pids()) if load.database_pids else {}
     busy = busy_cpu_seconds()
     if processes == 1:
         part = _run_part(load, jobs(0, 1), time.perf_counter() + load.time_limit)
@@ -451,6 +496,11 @@ def run_phase(name: str, load: Load, jobs: JobSource, *, processes: int = 1) -> 
         parts = _run_forked(load, jobs, processes)
     server_cpu = load.server.cpu_seconds() - server_cpu
     busy = busy_cpu_seconds() - busy
+    db_cpu_s = (
+        sum(cpu - db_cpu.get(pid, 0.0) for pid, cpu in _cpu_of(load.database_pids()).items())
+        if load.database_pids
+        else 0.0
+    )
     client_cpu = sum(p.client_cpu for p in parts)
     elapsed = max(p.finished for p in parts) - min(p.started for p in parts)
     for part in parts:
@@ -470,10 +520,11 @@ def run_phase(name: str, load: Load, jobs: JobSource, *, processes: int = 1) -> 
         "requests_per_s": round(requests / elapsed, 1),
         "server_cpu_s": round(server_cpu, 2),
         "server_cpu_ms_per_request": round(1000 * server_cpu / requests, 3) if requests else None,
+        "database_cpu_s": round(db_cpu_s, 2) if load.database_pids else None,
         "client_cpu_s": round(client_cpu, 2),
         # Everything else the machine did meanwhile (other processes, the kernel's share of
         # loopback traffic): near zero on a quiet machine, large when something competes.
-        "other_cpu_s": round(max(0.0, busy - server_cpu - client_cpu), 2),
+        "other_cpu_s": round(max(0.0, busy - server_cpu - client_cpu - db_cpu_s), 2),
         "kinds": kinds,
         "server_memory": load.server.memory(),
     }
