@@ -312,13 +312,17 @@ class IdentityStoreService:
             query = query.where(condition)
         count = max(0, min(search.count, MAX_SEARCH_COUNT))
         order = [] if sort is None else [sort.desc() if search.descending else sort.asc()]
+        offset = max(search.start_index, 1) - 1
         with self.db.read() as conn:
             _require_store(conn, store_id)
-            total = repository.count_rows(conn, query)
             if count == 0:
-                return SearchResult(total, [])
-            window = query.order_by(*order, key).offset(max(search.start_index, 1) - 1).limit(count)
-            return SearchResult(total, load(conn, window))
+                return SearchResult(repository.count_rows(conn, query), [])
+            items = load(conn, query.order_by(*order, key).offset(offset).limit(count))
+            if len(items) < count and (items or offset == 0):
+                # The window reached the end: the total is known without counting (a
+                # `userName eq` lookup, the commonest SCIM request, costs one query less).
+                return SearchResult(offset + len(items), items)
+            return SearchResult(repository.count_rows(conn, query), items)
 
     def update_group(
         self,

@@ -66,7 +66,11 @@ class Database:
 
 def _create_engine(url: str, *, echo: bool) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        # A pool as large as the server's thread pool: reopening SQLite connections (and
+        # their PRAGMAs) under load costs more than keeping them.
+        engine = create_engine(
+            url, echo=echo, connect_args={"timeout": 30}, pool_size=20, max_overflow=20
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
