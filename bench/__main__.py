@@ -12,7 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bench import scim_provisioning
+from bench import aws_protocol, propagation, scim_provisioning
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -20,7 +20,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def main(argv: list[str] | None = None) -> int:
     """Parse options, run the benchmark, print and save the results."""
     parser = argparse.ArgumentParser(
-        prog="python -m bench", description="SCIM provisioning benchmark; see docs/benchmarks.md."
+        prog="python -m bench",
+        description="sightgate's benchmarks; see docs/benchmarks.md.",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["scim", "aws", "propagation"],
+        action="append",
+        help="run only these benchmarks (repeatable; default: all three)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke-test sizes (1,000 users, 10,000 stored)"
@@ -56,18 +63,41 @@ def main(argv: list[str] | None = None) -> int:
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
     config = replace(config, serve_args=tuple(args.serve_arg))
 
-    result = scim_provisioning.run(config, args.store, args.postgres_url)
-    result["command"] = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
-    print()
-    print(scim_provisioning.report(result))
+    command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
+    chosen = args.only or ["scim", "aws", "propagation"]
+    suffix = "-quick" if args.quick else ""
+    missed: list[str] = []
+    if "scim" in chosen:
+        result = scim_provisioning.run(config, args.store, args.postgres_url)
+        print()
+        print(scim_provisioning.report(result))
+        name = args.name or f"{scim_provisioning.NAME}-{args.store}{suffix}"
+        missed += _save(name, result, command)
+    if "aws" in chosen:
+        result = aws_protocol.run(calls=400 if args.quick else 2000)
+        print()
+        print(aws_protocol.report(result))
+        missed += _save(f"{aws_protocol.NAME}{suffix}", result, command)
+    if "propagation" in chosen:
+        result = propagation.run(
+            singles=20 if args.quick else 100, burst=500 if args.quick else 10_000
+        )
+        print()
+        print(propagation.report(result))
+        missed += _save(f"{propagation.NAME}{suffix}", result, command)
+    return 1 if args.strict and missed else 0
 
-    name = args.name or f"{scim_provisioning.NAME}-{args.store}{'-quick' if args.quick else ''}"
+
+def _save(name: str, result: dict[str, object], command: str) -> list[str]:
+    """Write ``result`` to bench/results/<name>.json; the names of its missed targets."""
+    result["command"] = command
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nresults written to {path}")
-    missed = [t["name"] for t in result["targets"] if not t["passed"]]
-    return 1 if args.strict and missed else 0
+    print(f"results written to {path}")
+    targets = result.get("targets") or []
+    assert isinstance(targets, list)
+    return [t["name"] for t in targets if not t["passed"]]
 
 
 if __name__ == "__main__":
