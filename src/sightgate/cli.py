@@ -227,6 +227,7 @@ def serve(
         f"[bold]sightgate[/] serving on http://{settings.host}:{settings.port}  store: {store}"
         f"  provisioning worker: {'in this process' if in_process_worker else 'separate'}",
         highlight=False,
+        soft_wrap=True,
     )
     stop = threading.Event()
     delivery = None
