@@ -188,9 +188,8 @@ def get_user_id(services: Services, ctx: RequestContext, params: dict[str, Any])
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
     identifier = params["AlternateIdentifier"]
     if "ExternalId" in identifier:
-        external = identifier["ExternalId"]
         found = services.identity.list_users(
-            store, external_id=ExternalId(external["Issuer"], external["Id"]), limit=2
+            store, external_id=_external_id(identifier), limit=2
         ).items
     else:
         path, value = _unique_attribute(identifier)
@@ -278,9 +277,8 @@ def get_group_id(services: Services, ctx: RequestContext, params: dict[str, Any]
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
     identifier = params["AlternateIdentifier"]
     if "ExternalId" in identifier:
-        external = identifier["ExternalId"]
         found = services.identity.list_groups(
-            store, external_id=ExternalId(external["Issuer"], external["Id"]), limit=2
+            store, external_id=_external_id(identifier), limit=2
         ).items
     else:
         path, value = _unique_attribute(identifier)
@@ -467,6 +465,12 @@ def _single_filter(params: dict[str, Any], attribute: str) -> str | None:
     if len(filters) > 1 or str(filters[0]["AttributePath"]).lower() != attribute.lower():
         raise ValidationError("Filters", f"only one filter, on {attribute}, is supported")
     return str(filters[0]["AttributeValue"])
+
+
+def _external_id(identifier: dict[str, Any]) -> ExternalId:
+    """The ``ExternalId`` of an ``AlternateIdentifier``."""
+    external = identifier["ExternalId"]
+    return ExternalId(external["Issuer"], external["Id"])
 
 
 def _unique_attribute(identifier: dict[str, Any]) -> tuple[str, Any]:
