@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
-import uuid
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sightgate import __version__
 from sightgate.analytics.access_keys import AccessKeyService
 from sightgate.bootstrap import Services
 from sightgate.config import Settings
+from sightgate.logs import RequestLog
 from sightgate.protocols.aws import Credential, build_aws_app
 from sightgate.protocols.aws.handlers import build_handlers
 from sightgate.protocols.scim import routes as scim_routes
 from sightgate.store.migrate import is_current
 
-log = logging.getLogger("sightgate.http")
+log = logging.getLogger(__name__)
 
 
 class AccessKeyCredentials:
@@ -38,42 +37,38 @@ class AccessKeyCredentials:
         return Credential(found.access_key_id, found.secret_access_key, found.account_id)
 
 
-def create_app(services: Services, settings: Settings) -> FastAPI:
+class PathPrefixRouter:
+    """Sends requests under ``/scim/`` to the SCIM app and everything else to ``rest``.
+
+    SCIM routes itself (see ``protocols/scim/routes.py``), so its requests skip the main
+    app's router and middleware entirely.
+    """
+
+    def __init__(self, scim: ASGIApp, rest: ASGIApp) -> None:
+        self.scim = scim
+        self.rest = rest
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(scim_routes.PATH_PREFIX):
+            await self.scim(scope, receive, send)
+        else:
+            await self.rest(scope, receive, send)
+
+
+def create_app(services: Services, settings: Settings) -> ASGIApp:
     """The sightgate HTTP application over ``services``.
 
     Links in responses use ``settings.public_url`` (behind a proxy) or else the request's
-    own Host. The AWS-compatible API is mounted last, at ``/``: it answers every path no
+    own Host. ``/scim/`` is the SCIM service provider; the main app serves the health
+    checks and mounts the AWS-compatible API last, at ``/``: it answers every path no
     other route took, in the AWS error format.
     """
     app = FastAPI(title="sightgate", version=__version__, docs_url=None, redoc_url=None)
-    app.state.services = services
-    app.include_router(scim_routes.build_router(services, settings.public_url))
-    app.add_middleware(scim_routes.ScimPathMiddleware)
     if settings.dev_mode:
         log.warning(
             "LOCAL-TEST MODE: any well-formed AWS credentials are accepted for any account. "
             "Never use --dev with real data."
         )
-
-    @app.middleware("http")
-    async def log_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = str(uuid.uuid4())
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["x-request-id"] = request_id
-        log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
-        return response
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -104,4 +99,5 @@ def create_app(services: Services, settings: Settings) -> FastAPI:
             token_key=token_key,
         ),
     )
-    return app
+    scim = scim_routes.ScimApp(services, settings.public_url)
+    return RequestLog(PathPrefixRouter(scim, app))

@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
+import uuid
 
 from pythonjsonlogger.json import JsonFormatter
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+request_log = logging.getLogger("sightgate.http")
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
@@ -32,3 +38,46 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(name).propagate = True
     # Our middleware logs each request with its duration; uvicorn's access log would repeat it.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+class RequestLog:
+    """ASGI middleware: an ``x-request-id`` header on every answer and one log line per
+    request (method, path, status, duration), never headers or bodies.
+
+    A plain ASGI wrapper rather than Starlette's ``BaseHTTPMiddleware``, which runs each
+    request through extra tasks and memory streams.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = str(uuid.uuid4())
+        started = time.perf_counter()
+        status = 500  # what the client sees if the app fails before it answers
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers.append("x-request-id", request_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if request_log.isEnabledFor(logging.INFO):
+                request_log.info(
+                    "request",
+                    extra={
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )

@@ -16,6 +16,7 @@ from sightgate.identity.scim_tokens import (
     SCIM_TOKEN_CREATED,
     SCIM_TOKEN_REVOKED,
     IssuedToken,
+    ScimToken,
     TokenStatus,
 )
 from sightgate.platform.db import Database
@@ -163,21 +164,35 @@ def test_events_name_the_token_but_never_its_secret(services: Services, store_id
     assert hashlib.sha256(secret.encode()).hexdigest() not in document
 
 
+def _authenticate_and_record(services: Services, store_id: str, token: str) -> ScimToken:
+    found = services.scim_tokens.authenticate(store_id, token)
+    assert found is not None
+    return services.scim_tokens.record_use(found)
+
+
 def test_last_use_is_recorded_at_most_once_a_minute(services: Services, store_id: str) -> None:
     issued = services.scim_tokens.create(store_id, actor=ACTOR)
-    first = services.scim_tokens.authenticate(store_id, issued.token)
-    assert first is not None and first.last_used_at is not None
-    second = services.scim_tokens.authenticate(store_id, issued.token)
-    assert second is not None and second.last_used_at == first.last_used_at
+    first = _authenticate_and_record(services, store_id, issued.token)
+    assert first.last_used_at is not None
+    second = _authenticate_and_record(services, store_id, issued.token)
+    assert second.last_used_at == first.last_used_at
     [stored] = services.scim_tokens.list(store_id)
     assert stored.last_used_at == first.last_used_at
 
     _set(services.db, issued.token_id, last_used_at=first.last_used_at - timedelta(minutes=2))
-    third = services.scim_tokens.authenticate(store_id, issued.token)
-    assert third is not None and third.last_used_at is not None
+    third = _authenticate_and_record(services, store_id, issued.token)
+    assert third.last_used_at is not None
     assert third.last_used_at > first.last_used_at
     [stored] = services.scim_tokens.list(store_id)
     assert stored.last_used_at == third.last_used_at
+
+
+def test_authenticating_never_writes(services: Services, store_id: str) -> None:
+    """The check is a pure read (the SCIM transport may run it on the event loop)."""
+    issued = services.scim_tokens.create(store_id, actor=ACTOR)
+    assert services.scim_tokens.authenticate(store_id, issued.token) is not None
+    [stored] = services.scim_tokens.list(store_id)
+    assert stored.last_used_at is None
 
 
 @pytest.mark.parametrize(

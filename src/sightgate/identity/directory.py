@@ -314,10 +314,14 @@ class IdentityStoreService:
         order = [] if sort is None else [sort.desc() if search.descending else sort.asc()]
         offset = max(search.start_index, 1) - 1
         with self.db.read() as conn:
-            _require_store(conn, store_id)
             if count == 0:
-                return SearchResult(repository.count_rows(conn, query), [])
+                total = repository.count_rows(conn, query)
+                if not total:
+                    _require_store(conn, store_id)
+                return SearchResult(total, [])
             items = load(conn, query.order_by(*order, key).offset(offset).limit(count))
+            if not items:  # only then can the store itself be missing
+                _require_store(conn, store_id)
             if len(items) < count and (items or offset == 0):
                 # The window reached the end: the total is known without counting (a
                 # `userName eq` lookup, the commonest SCIM request, costs one query less).

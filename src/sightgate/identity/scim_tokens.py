@@ -75,6 +75,10 @@ class ScimToken:
             return TokenStatus.EXPIRED
         return TokenStatus.ACTIVE
 
+    def use_unrecorded_at(self, now: datetime) -> bool:
+        """Whether a use at ``now`` should move ``last_used_at`` (see ``record_use``)."""
+        return self.last_used_at is None or self.last_used_at <= now - LAST_USED_RESOLUTION
+
     @property
     def actor(self) -> Actor:
         """Who the audit log names for changes made with this token (``scim:<token id>``)."""
@@ -171,7 +175,8 @@ class ScimTokenService:
 
         Never raises on bad input: a malformed, forged, foreign, revoked or expired token
         is simply not a token. The secret is compared in constant time; whether a token id
-        exists is not hidden, as ids are not secret.
+        exists is not hidden, as ids are not secret. This only reads, so it can run where
+        waiting for the write lock cannot; the caller records the use with ``record_use``.
         """
         match = _TOKEN.fullmatch(presented)
         if match is None:
@@ -192,9 +197,6 @@ class ScimTokenService:
             return None
         if token.status_at(now) is not TokenStatus.ACTIVE:
             return None
-        if token.last_used_at is None or token.last_used_at <= now - LAST_USED_RESOLUTION:
-            self._record_use(token.token_id, now)
-            token = replace(token, last_used_at=now)
         return token
 
     def list(self, identity_store_id: str) -> list[ScimToken]:
@@ -209,18 +211,23 @@ class ScimTokenService:
             ).mappings()
             return [_to_token(row) for row in rows]
 
-    def _record_use(self, token_id: str, now: datetime) -> None:
-        """Move ``last_used_at`` forward unless a concurrent request just did."""
+    def record_use(self, token: ScimToken, now: datetime | None = None) -> ScimToken:
+        """Note that ``token`` was used at ``now``; it writes at most once a minute per token
+        (``LAST_USED_RESOLUTION``), so a busy client costs no write per request."""
+        now = now or datetime.now(UTC)
+        if not token.use_unrecorded_at(now):
+            return token
         s = t.scim_tokens
         with self.db.write() as conn:
             conn.execute(
                 update(s)
                 .where(
-                    s.c.token_id == token_id,
+                    s.c.token_id == token.token_id,
                     s.c.last_used_at.is_(None) | (s.c.last_used_at <= now - LAST_USED_RESOLUTION),
                 )
                 .values(last_used_at=now)
             )
+        return replace(token, last_used_at=now)
 
 
 def _hash(secret: str) -> str:

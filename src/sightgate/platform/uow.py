@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Self
 
@@ -24,11 +25,12 @@ class UnitOfWork:
         self.actor = actor
         self._events: list[DomainEvent] = []
         self._conn: Connection | None = None
+        self._transaction: AbstractContextManager[Connection] | None = None
 
     def __enter__(self) -> Self:
-        conn = self.db.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
-        conn.begin()
-        self._conn = conn
+        transaction = self.db.write()
+        self._conn = transaction.__enter__()
+        self._transaction = transaction
         return self
 
     @property
@@ -53,14 +55,15 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        conn = self.conn
-        self._conn = None
-        try:
-            if exc_type is None:
-                append_events(conn, self.actor, self._events)
-                conn.commit()
-            else:
-                conn.rollback()
-        finally:
-            self._events.clear()
-            conn.close()
+        conn, transaction = self.conn, self._transaction
+        if transaction is None:
+            raise RuntimeError("unit of work exited without being entered")
+        self._conn = self._transaction = None
+        events, self._events = self._events, []
+        if exc_type is None:
+            try:
+                append_events(conn, self.actor, events)
+            except BaseException as error:
+                transaction.__exit__(type(error), error, error.__traceback__)
+                raise
+        transaction.__exit__(exc_type, exc, tb)
