@@ -34,7 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, NullPool, create_engine, make_url, text
+from sqlalchemy import Engine, NullPool, create_engine, func, make_url, select, text
 
 from bench import bare_app
 from bench.harness import (
@@ -57,7 +57,7 @@ from sightgate.identity import repository
 from sightgate.identity.filtering import SCIM_ISSUER
 from sightgate.identity.model import Email, ExternalId, Name, User
 from sightgate.platform.db import Database, normalize_url
-from sightgate.platform.events import Actor
+from sightgate.platform.events import Actor, event_cursors_table, events_table
 from sightgate.platform.ids import new_store_scoped_id
 from sightgate.platform.uow import UnitOfWork
 
@@ -225,6 +225,31 @@ def bulk_load(store: Store, store_id: str, count: int) -> tuple[list[tuple[str, 
     finally:
         db.dispose()
     return loaded, time.perf_counter() - started
+
+
+def wait_for_delivery(store: Store, time_limit: float) -> float:
+    """Wait until every event subscriber has caught up with the outbox; the seconds waited.
+
+    After the provisioning phase, the in-process provisioning worker (SQLite) still has
+    its events to work through; measuring lookups meanwhile would measure both. A store
+    with no subscriber yet (PostgreSQL, whose worker this benchmark does not start) has
+    nothing to wait for.
+    """
+    db = Database(store.url)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < time_limit:
+            with db.read() as conn:
+                newest = conn.execute(select(func.max(events_table.c.position))).scalar() or 0
+                behind = conn.execute(
+                    select(func.count()).where(event_cursors_table.c.position < newest)
+                ).scalar_one()
+            if not behind:
+                break
+            time.sleep(0.5)
+    finally:
+        db.dispose()
+    return time.perf_counter() - started
 
 
 def _stored_user(store_id: str, i: int) -> User:
@@ -477,6 +502,9 @@ def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
         if not provisioned:
             raise RuntimeError(f"no user was created:\n{server.log_tail()}")
 
+        _log("waiting for the event subscribers to catch up ...")
+        setup["delivery_wait_s"] = round(wait_for_delivery(store, config.phase_time_limit), 1)
+        _log(f"  caught up after {setup['delivery_wait_s']} s")
         stored = len(provisioned)
         rounds: list[tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]] = []
         for n in range(1, config.rounds + 1):

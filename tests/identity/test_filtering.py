@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import AttrPath, CompareOperator, Comparison, ValuePath
 from sqlalchemy import func, insert, text, update
 
@@ -14,6 +15,7 @@ from sightgate.bootstrap import Services
 from sightgate.identity import repository
 from sightgate.identity import tables as t
 from sightgate.identity.filtering import (
+    _SIMPLE_COMPARISON,
     SCIM_ISSUER,
     FilterError,
     group_condition,
@@ -600,3 +602,48 @@ def test_user_name_eq_uses_the_unique_index(db: Database, store_id: str) -> None
     else:
         assert "SEARCH identity_users USING INDEX" in plan, plan
         assert "user_name_key=?" in plan, plan
+
+
+@pytest.mark.parametrize(
+    "scim_filter",
+    [
+        'userName eq "bjensen@example.com"',
+        'userName EQ "x"',
+        ' userName eq "a b" ',
+        'name.givenName sw "Bar"',
+        'emails.value co "@example.com"',
+        'externalId eq "00u-1_x"',
+        'displayName eq "Ünïcode ✓"',
+        'userName eq ""',
+        'meta.lastModified gt "2011-05-13T04:42:34Z"',
+    ],
+)
+def test_the_common_comparison_is_read_without_the_grammar_and_means_the_same(
+    scim_filter: str,
+) -> None:
+    """``attr op "string"`` skips the parser; the tree is the one the parser builds."""
+    assert _SIMPLE_COMPARISON.fullmatch(scim_filter)
+    assert parse_filter(scim_filter) == ScimFilter(scim_filter).ast
+
+
+@pytest.mark.parametrize(
+    "scim_filter",
+    [
+        r'userName eq "a\"b"',  # escapes
+        'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"',  # a URN
+        'userName\teq "x"',  # not a space
+        'userName eq "x" and active eq true',
+        "userName eq 1",
+        "userName pr",
+        'userName xx "x"',
+    ],
+)
+def test_anything_else_takes_the_parser(scim_filter: str) -> None:
+    assert not _SIMPLE_COMPARISON.fullmatch(scim_filter)
+    try:
+        expected = ScimFilter(scim_filter).ast
+    except InvalidFilterException:
+        with pytest.raises(FilterError):
+            parse_filter(scim_filter)
+    else:
+        assert parse_filter(scim_filter) == expected

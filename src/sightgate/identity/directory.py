@@ -8,11 +8,11 @@ database; this module turns violations into ``ConflictError`` naming the field.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import ColumnElement, Connection, bindparam, select
 
 from sightgate.identity import events, filtering, repository
 from sightgate.identity import tables as t
@@ -192,7 +192,7 @@ class IdentityStoreService:
                 version=current.version + 1,
             )
             with translate_integrity_errors(updated.user_name):
-                repository.update_user(uow.conn, updated)
+                repository.update_user(uow.conn, updated, changed)
             uow.emit(events.user_event(events.USER_UPDATED, updated, changed))
         return updated
 
@@ -520,15 +520,18 @@ def _fields_of(value: UserFields | GroupFields) -> dict[str, Any]:
 
 
 def _changed_fields(before: Any, after: Any) -> list[str]:
-    old, new = asdict(before), asdict(after)
-    return [name for name in new if old[name] != new[name]]
+    """The names of the fields that differ (nested values compare by value)."""
+    return [f.name for f in fields(after) if getattr(before, f.name) != getattr(after, f.name)]
+
+
+# Built once: constructing a statement costs more than running it on SQLite.
+_STORE_EXISTS = select(t.instances.c.instance_id).where(
+    t.instances.c.identity_store_id == bindparam("store_id")
+)
 
 
 def _require_store(conn: Connection, store_id: str) -> None:
-    found = conn.execute(
-        select(t.instances.c.instance_id).where(t.instances.c.identity_store_id == store_id)
-    ).first()
-    if not found:
+    if not conn.execute(_STORE_EXISTS, {"store_id": store_id}).first():
         raise NotFoundError("IdentityStore", store_id)
 
 

@@ -6,7 +6,7 @@ Functions take the caller's connection, so a service decides the transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -181,15 +182,24 @@ def insert_user(conn: Connection, user: User) -> None:
     _write_external_ids(conn, user.identity_store_id, USER, user.user_id, user.external_ids)
 
 
-def update_user(conn: Connection, user: User) -> None:
-    """Overwrite a stored user (its version was already bumped by the service)."""
+_UPDATE_USER = update(t.users).where(t.users.c.user_id == bindparam("target_user_id"))
+
+
+def update_user(conn: Connection, user: User, changed: Collection[str] | None = None) -> None:
+    """Overwrite a stored user (its version was already bumped by the service).
+
+    ``changed`` names the fields that differ from the stored user, when the caller knows
+    them: e-mails and external ids are then only rewritten if they changed.
+    """
     row = _user_row(user)
     del row["user_id"], row["identity_store_id"], row["created_at"]
-    conn.execute(update(t.users).where(t.users.c.user_id == user.user_id).values(row))
-    conn.execute(delete(t.user_emails).where(t.user_emails.c.user_id == user.user_id))
-    _write_emails(conn, user)
-    _delete_external_ids(conn, user.user_id)
-    _write_external_ids(conn, user.identity_store_id, USER, user.user_id, user.external_ids)
+    conn.execute(_UPDATE_USER, {**row, "target_user_id": user.user_id})
+    if changed is None or "emails" in changed:
+        conn.execute(delete(t.user_emails).where(t.user_emails.c.user_id == user.user_id))
+        _write_emails(conn, user)
+    if changed is None or "external_ids" in changed:
+        _delete_external_ids(conn, user.user_id)
+        _write_external_ids(conn, user.identity_store_id, USER, user.user_id, user.external_ids)
 
 
 def delete_user(conn: Connection, user_id: str) -> None:
@@ -199,6 +209,19 @@ def delete_user(conn: Connection, user_id: str) -> None:
     conn.execute(delete(t.users).where(t.users.c.user_id == user_id))
 
 
+# Statements on the hot path are built once: building one costs more than running it.
+_EMAILS_OF = (
+    select(t.user_emails)
+    .where(t.user_emails.c.user_id.in_(bindparam("user_ids", expanding=True)))
+    .order_by(t.user_emails.c.user_id, t.user_emails.c.ordinal)
+)
+_EXTERNAL_IDS_OF = (
+    select(t.external_ids)
+    .where(t.external_ids.c.resource_id.in_(bindparam("resource_ids", expanding=True)))
+    .order_by(t.external_ids.c.resource_id, t.external_ids.c.ordinal)
+)
+
+
 def select_users(conn: Connection, query: Select[Any]) -> list[User]:
     """Users for a query over ``identity_users`` rows, in the query's order."""
     rows = list(conn.execute(query).mappings())
@@ -206,11 +229,7 @@ def select_users(conn: Connection, query: Select[Any]) -> list[User]:
         return []
     ids = [r["user_id"] for r in rows]
     emails: dict[str, list[Email]] = defaultdict(list)
-    for e in conn.execute(
-        select(t.user_emails)
-        .where(t.user_emails.c.user_id.in_(ids))
-        .order_by(t.user_emails.c.user_id, t.user_emails.c.ordinal)
-    ):
+    for e in conn.execute(_EMAILS_OF, {"user_ids": ids}):
         emails[e.user_id].append(
             Email(value=e.value, type=e.type, primary=e.is_primary, display=e.display)
         )
@@ -384,11 +403,7 @@ def _delete_external_ids(conn: Connection, resource_id: str) -> None:
 
 def _external_ids_of(conn: Connection, resource_ids: Iterable[str]) -> dict[str, list[ExternalId]]:
     result: dict[str, list[ExternalId]] = defaultdict(list)
-    for row in conn.execute(
-        select(t.external_ids)
-        .where(t.external_ids.c.resource_id.in_(list(resource_ids)))
-        .order_by(t.external_ids.c.resource_id, t.external_ids.c.ordinal)
-    ):
+    for row in conn.execute(_EXTERNAL_IDS_OF, {"resource_ids": list(resource_ids)}):
         result[row.resource_id].append(ExternalId(issuer=row.issuer, id=row.external_id))
     return result
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, select, update
 
 from sightgate.identity import tables as t
 from sightgate.platform.db import Database
@@ -45,6 +45,10 @@ _TOKEN_ID = re.compile(r"[0-9a-f]{16}")
 # token_urlsafe(32) is always 43 characters of the URL-safe base64 alphabet. The id has a
 # fixed length, so an underscore inside the secret cannot make the split ambiguous.
 _TOKEN = re.compile(rf"{TOKEN_PREFIX}(?P<token_id>[0-9a-f]{{16}})_(?P<secret>[A-Za-z0-9_-]{{43}})")
+
+
+# Built once: on every SCIM request, building the statement would cost more than running it.
+_BY_ID = select(t.scim_tokens).where(t.scim_tokens.c.token_id == bindparam("token_id"))
 
 
 class TokenStatus(Enum):
@@ -182,13 +186,7 @@ class ScimTokenService:
         if match is None:
             return None
         with self.db.read() as conn:
-            row = (
-                conn.execute(
-                    select(t.scim_tokens).where(t.scim_tokens.c.token_id == match["token_id"])
-                )
-                .mappings()
-                .first()
-            )
+            row = conn.execute(_BY_ID, {"token_id": match["token_id"]}).mappings().first()
         if row is None or not hmac.compare_digest(row["secret_hash"], _hash(match["secret"])):
             return None
         token = _to_token(row)
