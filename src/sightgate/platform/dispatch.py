@@ -6,6 +6,12 @@ writes to the database sees each event exactly once in effect; one with outside 
 effects sees it at least once and must be idempotent. The cursor row is locked while an
 event is handled, so several worker processes can run the same subscriber without
 handling one event twice at the same time.
+
+A delivery transaction handles a run of consecutive events, for up to
+``DELIVERY_TIME_BUDGET`` seconds: one transaction per event made the worker's own
+transaction overhead its main cost, and holding the write lock longer would make
+requests wait. If a handler fails, the events before it are delivered on their own and
+the cursor stops at the failing one.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +33,9 @@ from sightgate.platform.events import SYSTEM, StoredEvent, event_cursors_table, 
 from sightgate.platform.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+DELIVERY_TIME_BUDGET = 0.01
+"""Seconds of handling after which a delivery transaction commits the events it has."""
 
 POLL_INTERVAL = 0.05
 """Seconds an idle dispatcher waits before looking for new events: two cheap indexed reads,
@@ -41,7 +51,8 @@ class Subscriber(Protocol):
         ...
 
     def handle(self, event: StoredEvent, uow: UnitOfWork) -> None:
-        """React to one event inside ``uow``'s transaction (which also moves the cursor)."""
+        """React to one event inside ``uow``'s transaction, which moves the cursor and may
+        also hold the events just before and after this one."""
         ...
 
 
@@ -54,8 +65,18 @@ class CursorState:
     last_error: str | None
 
 
+class HandlerFailed(Exception):
+    """A handler raised on the ``index``-th event of a delivery."""
+
+    def __init__(self, index: int, event: StoredEvent, error: Exception) -> None:
+        super().__init__(f"{event.position}: {error!r}")
+        self.index = index
+        self.event = event
+        self.error = error
+
+
 class Dispatcher:
-    """Feeds outbox events to subscribers, one transaction per event."""
+    """Feeds outbox events to subscribers, a run of events per transaction."""
 
     def __init__(self, db: Database, subscribers: Sequence[Subscriber], batch_size: int = 200):
         self.db = db
@@ -85,17 +106,23 @@ class Dispatcher:
         with self.db.read() as conn:
             pending = read_events(conn, after=start, limit=self.batch_size)
         handled = 0
-        for event in pending:
+        while handled < len(pending):
             try:
-                if not self._deliver(subscriber, event):
-                    return handled  # another worker moved the cursor; re-read from there
-            except Exception as error:
-                self._record_error(subscriber.name, f"{event.position}: {error!r}")
-                raise
-            handled += 1
+                delivered = self._deliver(subscriber, pending[handled:])
+            except HandlerFailed as failure:
+                if failure.index == 0:
+                    self._record_error(subscriber.name, str(failure))
+                    raise failure.error from failure
+                # Commit the events before the failing one; the next round stops at it.
+                delivered = self._deliver(subscriber, pending[handled : handled + failure.index])
+            if delivered == 0:
+                return handled  # another worker moved the cursor; re-read from there
+            handled += delivered
         return handled
 
-    def _deliver(self, subscriber: Subscriber, event: StoredEvent) -> bool:
+    def _deliver(self, subscriber: Subscriber, events: Sequence[StoredEvent]) -> int:
+        """Handle events from the start of ``events`` in one transaction, for up to
+        ``DELIVERY_TIME_BUDGET`` seconds; how many (0 if the cursor has moved past them)."""
         cursors = event_cursors_table
         with UnitOfWork(self.db, SYSTEM) as uow:
             position = uow.conn.execute(
@@ -103,15 +130,28 @@ class Dispatcher:
                 .where(cursors.c.subscriber == subscriber.name)
                 .with_for_update()
             ).scalar_one()
-            if position >= event.position:
-                return False
-            subscriber.handle(event, uow)
+            if position >= events[0].position:
+                return 0
+            deadline = time.monotonic() + DELIVERY_TIME_BUDGET
+            handled = 0
+            for event in events:
+                try:
+                    subscriber.handle(event, uow)
+                except Exception as error:
+                    raise HandlerFailed(handled, event, error) from error
+                handled += 1
+                if time.monotonic() >= deadline:
+                    break
             uow.conn.execute(
                 update(cursors)
                 .where(cursors.c.subscriber == subscriber.name)
-                .values(position=event.position, updated_at=datetime.now(UTC), last_error=None)
+                .values(
+                    position=events[handled - 1].position,
+                    updated_at=datetime.now(UTC),
+                    last_error=None,
+                )
             )
-        return True
+        return handled
 
     def _ensure_cursor(self, name: str) -> int:
         cursors = event_cursors_table
