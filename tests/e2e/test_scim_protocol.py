@@ -139,14 +139,36 @@ def test_unknown_ids_are_404(scim: ScimClient) -> None:
         )
 
 
-def test_endpoints_answer_in_the_scim_way(scim: ScimClient) -> None:
+def test_endpoints_answer_in_the_scim_way(
+    scim: ScimClient, scim_server: tuple[dict[str, str], str]
+) -> None:
+    _, base = scim_server
     assert scim.http.get("/Me").status_code == 501
     assert scim.http.get("/Nope").status_code == 404
+    assert scim.http.get("/Users/a/b").status_code == 404
+    assert scim.http.get("/ServiceProviderConfig/x").status_code == 404
     assert scim.http.delete("/ServiceProviderConfig").status_code == 405
+    assert scim.http.put("/Users", json={}).status_code == 405
     assert scim.http.get("/users").status_code == 200  # endpoint names in any letter case
     assert scim.http.get("/Users/").status_code == 200
+    assert scim.http.post("/users/.SEARCH", json={}).status_code == 200
     for response in (scim.http.get("/Me"), scim.http.get("/Nope")):
         error_of(response)
+    # Anything under /scim/ answers in SCIM's shape, even without /v2/.
+    outside = httpx.get(f"{base}/scim/{scim.identity_store_id}/Users")
+    assert outside.status_code == 404
+    error_of(outside)
+
+
+def test_the_tokens_last_use_is_recorded(
+    scim: ScimClient, scim_server: tuple[dict[str, str], str]
+) -> None:
+    env, _ = scim_server
+    assert scim.http.get("/Users").status_code == 200
+    listed = run_json(env, "scim", "token", "list", "--identity-store-id", scim.identity_store_id)
+    token_id = scim.token.split("_")[1]
+    [token] = [t for t in listed["tokens"] if t["tokenId"] == token_id]
+    assert token["lastUsedAt"] is not None
 
 
 # -- PATCH semantics ---------------------------------------------------------------------

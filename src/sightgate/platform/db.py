@@ -5,14 +5,19 @@ concurrent writers queue on the lock instead of failing half-way through. Within
 process, SQLite writers also queue on a lock of ours first: SQLite's own busy handler
 waits by sleeping in growing steps (up to 100 ms), which turns a short queue into long
 latency tails.
+
+On the embedded store, the server runs short operations on its event loop rather than on
+a worker thread (the hand-off costs more than the operation); ``without_waiting`` lets it
+do so without ever waiting for the write lock there.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, exc
@@ -28,6 +33,16 @@ NAMING_CONVENTION = {
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 SQLITE_BUSY_TIMEOUT_S = 30
+IN_PLACE_LOCK_WAIT_S = 0.02
+"""How long a write in a no-wait scope still waits for a writer of this process (their
+transactions are short): much less than handing the request to a thread costs."""
+
+
+class WriteWouldWaitError(Exception):
+    """Inside ``Database.without_waiting``: the write lock is taken, and nothing was done."""
+
+
+_no_wait_scope: ContextVar[bool] = ContextVar("first_write_must_not_wait", default=False)
 
 
 def normalize_url(url: str) -> str:
@@ -52,26 +67,46 @@ class Database:
         return self.engine.dialect.name
 
     @property
-    def local_reads(self) -> bool:
-        """True when a read finishes in microseconds without waiting: the embedded SQLite
-        store in WAL mode, where readers take no locks and there is no network. Callers
-        on an event loop may run such reads in place instead of on a worker thread,
-        whose hand-off costs more than the read."""
+    def embedded(self) -> bool:
+        """True for the embedded SQLite store: a local file, readers never wait (WAL) and
+        writers wait only for each other. A caller on an event loop may run a short
+        operation in place, inside ``without_waiting``, instead of on a worker thread."""
         return self.dialect == "sqlite"
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A read-write transaction; commits on success, rolls back on error."""
-        with self._writers_queue(), self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        no_wait = _no_wait_scope.get()
+        if no_wait:
+            _no_wait_scope.set(False)
+        with self._writers_queue(wait=not no_wait), self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE", sqlite_no_wait=no_wait)
             with conn.begin():
                 yield conn
 
-    def _writers_queue(self) -> AbstractContextManager[Any]:
+    @contextmanager
+    def without_waiting(self) -> Iterator[None]:
+        """A scope whose first write transaction raises ``WriteWouldWaitError`` instead of
+        waiting when another writer holds the lock: another process at all, another
+        thread of this one for more than ``IN_PLACE_LOCK_WAIT_S``.
+
+        It raises before any statement of that transaction runs and before anything of
+        the scope was written, so the caller can run the whole scope again elsewhere.
+        Later write transactions of the scope (after one committed) wait as usual.
+        """
+        reset = _no_wait_scope.set(self.embedded)
+        try:
+            yield
+        finally:
+            _no_wait_scope.reset(reset)
+
+    def _writers_queue(self, *, wait: bool) -> AbstractContextManager[Any]:
         """On SQLite, this process's turn to write (see the module docstring)."""
         if self._writer_lock is None:
             return nullcontext()
-        return _held(self._writer_lock, SQLITE_BUSY_TIMEOUT_S)
+        if wait:
+            return _held(self._writer_lock, SQLITE_BUSY_TIMEOUT_S, _locked)
+        return _held(self._writer_lock, IN_PLACE_LOCK_WAIT_S, WriteWouldWaitError)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -85,15 +120,21 @@ class Database:
 
 
 @contextmanager
-def _held(lock: threading.Lock, timeout: float) -> Iterator[None]:
-    """``lock`` held for the block; after ``timeout`` seconds of waiting, the error SQLite
-    itself gives when its lock stays busy."""
+def _held(
+    lock: threading.Lock, timeout: float, timed_out: Callable[[], Exception]
+) -> Iterator[None]:
+    """``lock`` held for the block; ``timed_out()`` is raised after ``timeout`` seconds."""
     if not lock.acquire(timeout=timeout):
-        raise exc.OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+        raise timed_out()
     try:
         yield
     finally:
         lock.release()
+
+
+def _locked() -> Exception:
+    """The error SQLite itself gives when its lock stays busy."""
+    return exc.OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
 
 
 def _create_engine(url: str, *, echo: bool) -> Engine:
@@ -128,8 +169,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        options = conn.get_execution_options()
+        begin = f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}"
+        if not options.get("sqlite_no_wait"):
+            conn.exec_driver_sql(begin)
+            return
+        driver = conn.connection.driver_connection
+        if driver is None:
+            raise RuntimeError("a SQLite transaction began on a closed connection")
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            conn.exec_driver_sql(begin)
+        except exc.OperationalError as error:
+            if "locked" in str(error.orig) or "busy" in str(error.orig):
+                raise WriteWouldWaitError from error
+            raise
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
 
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")

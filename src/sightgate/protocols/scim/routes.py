@@ -7,8 +7,8 @@ Error. The operations themselves are in ``provider.py``.
 SCIM is a small, fixed set of endpoints, so they are routed here by hand, as a plain
 ASGI app, instead of through FastAPI's router: per request, FastAPI's route matching and
 parameter resolution cost more than the user lookup itself (measured; see
-docs/benchmarks.md). Each request makes one hop to the thread pool, where the token check
-and the operation run back to back.
+docs/benchmarks.md). The token check and the operation run back to back, on a worker
+thread, or on the embedded store in place (see ``ScimApp.respond``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from sightgate.bootstrap import Services
 from sightgate.identity.scim_tokens import ScimToken
+from sightgate.platform.db import WriteWouldWaitError
 from sightgate.platform.errors import SightgateError
 from sightgate.protocols.scim import discovery
 from sightgate.protocols.scim.bulk import run_bulk
@@ -61,15 +62,21 @@ DISCOVERY = ("ServiceProviderConfig", "ResourceTypes", "Schemas")
 RESOURCE_KINDS = ("Users", "Groups")
 
 Operation = Callable[[ScimProvider, Any], ScimResponse]
+T = TypeVar("T")
+
+
+IN_PLACE_BODY_LIMIT = 16 * 1024
+"""Bodies up to this size make short operations (one user, a few members); larger ones
+run on a worker thread even on the embedded store."""
 
 
 class Route(NamedTuple):
     """What a request asks for: the operation, whether it reads a JSON body, and whether
-    it only reads the store."""
+    it is about one resource (short; ``/Bulk`` is not)."""
 
     operation: Operation
     with_body: bool = False
-    read_only: bool = False
+    short: bool = True
 
 
 class Target(NamedTuple):
@@ -139,9 +146,9 @@ def route(request: Request, target: Target) -> Route:
     elif endpoint in DISCOVERY and method == "GET" and len(rest) <= 1:
         found = _discovery_route(endpoint, rest[0] if rest else None)
     elif endpoint == ".search" and method == "POST" and not rest:
-        found = Route(lambda p, body: p.search_all(body), with_body=True, read_only=True)
+        found = Route(lambda p, body: p.search_all(body), with_body=True)
     elif endpoint == "Bulk" and method == "POST" and not rest:
-        found = Route(run_bulk, with_body=True)
+        found = Route(run_bulk, with_body=True, short=False)
     if found is not None:
         return found
     refusal = not_routed(endpoint)
@@ -162,9 +169,7 @@ def _resource_route(
     if not rest:
         if method == "GET":
             params = dict(request.query_params)
-            return Route(
-                lambda p, _: endpoints(p, kind).list(ListQuery.from_params(params)), read_only=True
-            )
+            return Route(lambda p, _: endpoints(p, kind).list(ListQuery.from_params(params)))
         if method == "POST":
             return Route(
                 lambda p, body: endpoints(p, kind).create(body, projection(request)),
@@ -177,7 +182,6 @@ def _resource_route(
         return Route(
             lambda p, body: endpoints(p, kind).list(search_query(body)),
             with_body=True,
-            read_only=True,
         )
     if len(rest) != 1:
         return None
@@ -187,7 +191,6 @@ def _resource_route(
             lambda p, _: endpoints(p, kind).get(
                 resource_id, projection(request), headers.get("if-none-match")
             ),
-            read_only=True,
         )
     if method == "PUT":
         return Route(
@@ -221,7 +224,7 @@ def _discovery_route(endpoint: str, name: str | None) -> Route | None:
         document = partial(discovery.resource_type, name=name)
     else:
         document = partial(discovery.schema, schema_id=name)
-    return Route(lambda p, _: ScimResponse(200, document(p.base_url)), read_only=True)
+    return Route(lambda p, _: ScimResponse(200, document(p.base_url)))
 
 
 def projection(request: Request) -> Projection:
@@ -284,22 +287,24 @@ class ScimApp:
     async def respond(self, request: Request) -> Response:
         """Route, read the body, authenticate and run the operation, render.
 
-        The store calls block, so authentication and the operation run together on a
-        worker thread, except reads on a store whose reads never wait
-        (``Database.local_reads``): those run in place, as the hand-off to a thread costs
-        more than they do.
+        The store calls block. On the embedded store a short operation runs in place, on
+        the event loop, as long as it need not wait for the write lock (the hand-off to a
+        worker thread costs more than the operation, and with the GIL, requests on
+        threads fall behind those in place); anything else, and anything that would
+        wait, runs on a worker thread.
         """
         try:
             target = parse_path(request.url.path)
             found = route(request, target)
             raw = await read_body(request) if found.with_body else None
-            args = (request, target.store_id, found, raw)
-            if found.read_only and self.services.db.local_reads:
-                result, token = self.run(*args)
-            else:
-                result, token = await run_in_threadpool(self.run, *args)
+            in_place = found.short and (raw is None or len(raw) <= IN_PLACE_BODY_LIMIT)
+            result, token = await self.call_store(
+                partial(self.run, request, target.store_id, found, raw), in_place=in_place
+            )
             if token.use_unrecorded_at(datetime.now(UTC)):
-                await run_in_threadpool(self.services.scim_tokens.record_use, token)
+                await self.call_store(
+                    partial(self.services.scim_tokens.record_use, token), in_place=True
+                )
             return render(result)
         except ScimError as error:
             return error_response(error)
@@ -308,6 +313,17 @@ class ScimApp:
         except Exception:  # a bug; the client still gets a SCIM error, the log the trace
             log.exception("SCIM request failed", extra={"path": request.url.path})
             return error_response(ScimError(500, "internal error; see the server log"))
+
+    async def call_store(self, call: Callable[[], T], *, in_place: bool) -> T:
+        """``call()`` in place when allowed and it need not wait, else on a worker thread."""
+        db = self.services.db
+        if in_place and db.embedded:
+            try:
+                with db.without_waiting():
+                    return call()
+            except WriteWouldWaitError:
+                pass  # nothing was written: run it again where waiting is fine
+        return await run_in_threadpool(call)
 
     def run(
         self, request: Request, store_id: str, found: Route, raw: bytes | None

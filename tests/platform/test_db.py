@@ -1,0 +1,102 @@
+"""Write transactions: queueing, and the no-wait scope the server uses on its event loop."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, text
+
+from sightgate.platform.db import Database, WriteWouldWaitError
+
+
+def _count(db: Database) -> int:
+    with db.read() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM scratch")).scalar_one())
+
+
+@pytest.fixture
+def scratch(db: Database) -> Iterator[Database]:
+    with db.write() as conn:
+        conn.execute(text("CREATE TABLE scratch (n INTEGER)"))
+    yield db
+    with db.write() as conn:
+        conn.execute(text("DROP TABLE scratch"))
+
+
+def _insert(conn: Connection) -> None:
+    conn.execute(text("INSERT INTO scratch (n) VALUES (1)"))
+
+
+def _hold_write_lock(db: Database, held: threading.Event, release: threading.Event) -> None:
+    with db.write() as conn:
+        _insert(conn)
+        held.set()
+        release.wait(10)
+
+
+def test_a_write_that_would_wait_raises_before_doing_anything(scratch: Database) -> None:
+    db = scratch
+    if not db.embedded:
+        pytest.skip("only the embedded store runs writes in place")
+    held, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(db, held, release))
+    holder.start()
+    try:
+        assert held.wait(10)
+        started = time.monotonic()
+        with pytest.raises(WriteWouldWaitError), db.without_waiting(), db.write() as conn:
+            _insert(conn)
+        assert time.monotonic() - started < 1.0
+    finally:
+        release.set()
+        holder.join()
+    assert _count(db) == 1  # the holder's row only
+
+
+def test_another_process_holding_the_lock_is_noticed_too(scratch: Database) -> None:
+    """A second Database stands for another process: our in-process lock cannot see it."""
+    db = scratch
+    if not db.embedded:
+        pytest.skip("only the embedded store runs writes in place")
+    other = Database(db.url)
+    held, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(other, held, release))
+    holder.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(WriteWouldWaitError), db.without_waiting(), db.write() as conn:
+            _insert(conn)
+    finally:
+        release.set()
+        holder.join()
+        other.dispose()
+    # Outside the scope, writers wait again (the busy timeout was restored).
+    with db.write() as conn:
+        _insert(conn)
+    assert _count(db) == 2
+
+
+def test_only_the_first_write_of_the_scope_refuses_to_wait(scratch: Database) -> None:
+    db = scratch
+    held, release = threading.Event(), threading.Event()
+    with db.without_waiting():
+        with db.write() as conn:
+            _insert(conn)
+        holder = threading.Thread(target=_hold_write_lock, args=(db, held, release))
+        holder.start()
+        assert held.wait(10)
+        threading.Timer(0.2, release.set).start()
+        with db.write() as conn:  # waits for the holder instead of raising
+            _insert(conn)
+        holder.join()
+    assert _count(db) == 3
+
+
+def test_without_waiting_changes_nothing_when_the_lock_is_free(scratch: Database) -> None:
+    db = scratch
+    with db.without_waiting(), db.write() as conn:
+        _insert(conn)
+    assert _count(db) == 1
