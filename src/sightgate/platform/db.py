@@ -42,7 +42,8 @@ class WriteWouldWaitError(Exception):
     """Inside ``Database.without_waiting``: the write lock is taken, and nothing was done."""
 
 
-_no_wait_scope: ContextVar[bool] = ContextVar("first_write_must_not_wait", default=False)
+_no_wait_scope: ContextVar[bool] = ContextVar("no_wait_scope", default=False)
+_shared_read: ContextVar[Connection | None] = ContextVar("shared_read", default=None)
 
 
 def normalize_url(url: str) -> str:
@@ -110,9 +111,25 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction (a consistent snapshot on both engines)."""
+        """A read-only transaction (a consistent snapshot on both engines); inside
+        ``snapshot``, that block's transaction."""
+        shared = _shared_read.get()
+        if shared is not None and shared.engine is self.engine:
+            yield shared
+            return
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction for every ``read()`` in the block: a request that only
+        reads pays for one BEGIN and one COMMIT, and sees one consistent state."""
+        with self.read() as conn:
+            shared = _shared_read.set(conn)
+            try:
+                yield
+            finally:
+                _shared_read.reset(shared)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

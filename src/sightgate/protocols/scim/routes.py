@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
@@ -71,11 +72,12 @@ run on a worker thread even on the embedded store."""
 
 
 class Route(NamedTuple):
-    """What a request asks for: the operation, whether it reads a JSON body, and whether
-    it is about one resource (short; ``/Bulk`` is not)."""
+    """What a request asks for: the operation, whether it reads a JSON body, whether it
+    only reads, and whether it is about one resource (short; ``/Bulk`` is not)."""
 
     operation: Operation
     with_body: bool = False
+    reads_only: bool = False
     short: bool = True
 
 
@@ -123,14 +125,23 @@ def endpoints(provider: ScimProvider, kind: str) -> ResourceEndpoints:
     )
 
 
-def not_routed(endpoint: str) -> ScimError:
-    """The answer for a request no route takes: /Me 501 (RFC 7644 §3.11), a known endpoint
-    with the wrong method 405, anything else 404."""
+def not_routed(endpoint: str, rest: tuple[str, ...] = ()) -> ScimError:
+    """The answer for a request no route takes: /Me 501 (RFC 7644 §3.11), an endpoint
+    path with the wrong method 405, anything else 404."""
+    path = "/".join((endpoint, *rest))
     if endpoint == "Me":
         return ScimError(501, "/Me is not supported: sightgate has no SCIM sign-in")
-    if endpoint in (*DISCOVERY, *RESOURCE_KINDS, "Bulk", ".search"):
-        return ScimError(405, f"this method is not allowed on /{endpoint}")
-    return ScimError(404, f"/{endpoint} is not a SCIM endpoint")
+    if _is_endpoint_path(endpoint, rest):
+        return ScimError(405, f"this method is not allowed on /{path}")
+    return ScimError(404, f"/{path} is not a SCIM endpoint")
+
+
+def _is_endpoint_path(endpoint: str, rest: tuple[str, ...]) -> bool:
+    if endpoint in RESOURCE_KINDS:
+        return len(rest) <= 1
+    if endpoint in ("ServiceProviderConfig", "Bulk", ".search"):
+        return not rest
+    return endpoint in DISCOVERY and len(rest) <= 1
 
 
 def route(request: Request, target: Target) -> Route:
@@ -146,12 +157,12 @@ def route(request: Request, target: Target) -> Route:
     elif endpoint in DISCOVERY and method == "GET" and len(rest) <= 1:
         found = _discovery_route(endpoint, rest[0] if rest else None)
     elif endpoint == ".search" and method == "POST" and not rest:
-        found = Route(lambda p, body: p.search_all(body), with_body=True)
+        found = Route(lambda p, body: p.search_all(body), with_body=True, reads_only=True)
     elif endpoint == "Bulk" and method == "POST" and not rest:
         found = Route(run_bulk, with_body=True, short=False)
     if found is not None:
         return found
-    refusal = not_routed(endpoint)
+    refusal = not_routed(endpoint, rest)
 
     def refuse(_: ScimProvider, __: Any) -> ScimResponse:
         raise refusal
@@ -169,7 +180,10 @@ def _resource_route(
     if not rest:
         if method == "GET":
             params = dict(request.query_params)
-            return Route(lambda p, _: endpoints(p, kind).list(ListQuery.from_params(params)))
+            return Route(
+                lambda p, _: endpoints(p, kind).list(ListQuery.from_params(params)),
+                reads_only=True,
+            )
         if method == "POST":
             return Route(
                 lambda p, body: endpoints(p, kind).create(body, projection(request)),
@@ -182,6 +196,7 @@ def _resource_route(
         return Route(
             lambda p, body: endpoints(p, kind).list(search_query(body)),
             with_body=True,
+            reads_only=True,
         )
     if len(rest) != 1:
         return None
@@ -191,6 +206,7 @@ def _resource_route(
             lambda p, _: endpoints(p, kind).get(
                 resource_id, projection(request), headers.get("if-none-match")
             ),
+            reads_only=True,
         )
     if method == "PUT":
         return Route(
@@ -224,7 +240,7 @@ def _discovery_route(endpoint: str, name: str | None) -> Route | None:
         document = partial(discovery.resource_type, name=name)
     else:
         document = partial(discovery.schema, schema_id=name)
-    return Route(lambda p, _: ScimResponse(200, document(p.base_url)))
+    return Route(lambda p, _: ScimResponse(200, document(p.base_url)), reads_only=True)
 
 
 def projection(request: Request) -> Projection:
@@ -294,7 +310,7 @@ class ScimApp:
         wait, runs on a worker thread.
         """
         try:
-            target = parse_path(request.url.path)
+            target = parse_path(request.scope["path"])
             found = route(request, target)
             raw = await read_body(request) if found.with_body else None
             in_place = found.short and (raw is None or len(raw) <= IN_PLACE_BODY_LIMIT)
@@ -311,7 +327,7 @@ class ScimApp:
         except SightgateError as error:
             return error_response(from_domain(error))
         except Exception:  # a bug; the client still gets a SCIM error, the log the trace
-            log.exception("SCIM request failed", extra={"path": request.url.path})
+            log.exception("SCIM request failed", extra={"path": request.scope["path"]})
             return error_response(ScimError(500, "internal error; see the server log"))
 
     async def call_store(self, call: Callable[[], T], *, in_place: bool) -> T:
@@ -328,13 +344,16 @@ class ScimApp:
     def run(
         self, request: Request, store_id: str, found: Route, raw: bytes | None
     ) -> tuple[ScimResponse, ScimToken]:
-        """Authenticate, then parse the body and run the operation."""
-        token = self.authenticate(request, store_id)
-        root = self.public_url or str(request.base_url).rstrip("/")
-        provider = ScimProvider(
-            self.services.identity, store_id, f"{root}/scim/{store_id}/v2", token.actor
-        )
-        return found.operation(provider, None if raw is None else parse_json(raw)), token
+        """Authenticate, then parse the body and run the operation; a request that only
+        reads does both in one read transaction."""
+        db = self.services.db
+        with db.snapshot() if found.reads_only else nullcontext():
+            token = self.authenticate(request, store_id)
+            root = self.public_url or str(request.base_url).rstrip("/")
+            provider = ScimProvider(
+                self.services.identity, store_id, f"{root}/scim/{store_id}/v2", token.actor
+            )
+            return found.operation(provider, None if raw is None else parse_json(raw)), token
 
     def authenticate(self, request: Request, store_id: str) -> ScimToken:
         """The request's bearer token, if valid for this store; else 401."""
