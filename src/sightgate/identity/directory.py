@@ -524,7 +524,7 @@ def _changed_fields(before: Any, after: Any) -> list[str]:
     return [f.name for f in fields(after) if getattr(before, f.name) != getattr(after, f.name)]
 
 
-# Built once: constructing a statement costs more than running it on SQLite.
+# Statements on hot paths are built once: building one costs more than running it.
 _STORE_EXISTS = select(t.instances.c.instance_id).where(
     t.instances.c.identity_store_id == bindparam("store_id")
 )
@@ -535,9 +535,15 @@ def _require_store(conn: Connection, store_id: str) -> None:
         raise NotFoundError("IdentityStore", store_id)
 
 
+_USER_BY_ID = select(t.users).where(
+    t.users.c.identity_store_id == bindparam("store_id"), t.users.c.user_id == bindparam("user_id")
+)
+_USER_BY_ID_FOR_UPDATE = _USER_BY_ID.with_for_update()
+
+
 def _load_user(conn: Connection, store_id: str, user_id: str, *, lock: bool = False) -> User:
-    query = repository.user_query(store_id).where(t.users.c.user_id == user_id)
-    found = repository.select_users(conn, query.with_for_update() if lock else query)
+    query = _USER_BY_ID_FOR_UPDATE if lock else _USER_BY_ID
+    found = repository.select_users(conn, query, {"store_id": store_id, "user_id": user_id})
     if not found:
         raise NotFoundError("User", user_id)
     return found[0]

@@ -6,7 +6,7 @@ Functions take the caller's connection, so a service decides the transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -222,9 +222,12 @@ _EXTERNAL_IDS_OF = (
 )
 
 
-def select_users(conn: Connection, query: Select[Any]) -> list[User]:
-    """Users for a query over ``identity_users`` rows, in the query's order."""
-    rows = list(conn.execute(query).mappings())
+def select_users(
+    conn: Connection, query: Select[Any], params: Mapping[str, Any] | None = None
+) -> list[User]:
+    """Users for a query over ``identity_users`` rows (with its bound ``params``), in the
+    query's order."""
+    rows = list(conn.execute(query, params).mappings())
     if not rows:
         return []
     ids = [r["user_id"] for r in rows]
