@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -390,3 +395,37 @@ def test_root_search_with_a_filter_only_users_have(scim: ScimClient) -> None:
     neither = scim.request("POST", "/.search", {"schemas": [SEARCH], "filter": 'nosuch eq "x"'})
     assert neither.status_code == 400
     assert error_of(neither)["scimType"] == "invalidFilter"
+
+
+# -- where requests run ------------------------------------------------------------------
+
+
+def test_a_write_waiting_for_another_process_does_not_hold_up_reads(
+    scim: ScimClient, scim_server: tuple[dict[str, str], str]
+) -> None:
+    """Short requests run on the event loop on the embedded store, but a write that finds
+    the lock held by another process moves to a worker thread: reads go on meanwhile,
+    and the write lands once the lock is free."""
+    env, _ = scim_server
+    user = scim.create_user("waits@example.com")
+    database = Path(env["SIGHTGATE_DATA_DIR"]) / "sightgate.db"
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's write transaction, held
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            started = time.monotonic()
+            patched = pool.submit(
+                scim.patch,
+                f"/Users/{user['id']}",
+                {"op": "replace", "path": "displayName", "value": "After the wait"},
+            )
+            time.sleep(0.3)
+            for _ in range(5):  # answered while the PATCH is still waiting
+                assert scim.http.get(f"/Users/{user['id']}").status_code == 200
+            assert not patched.done()
+            holder.execute("ROLLBACK")
+            assert patched.result(timeout=30).status_code == 204
+            assert time.monotonic() - started >= 0.3
+    finally:
+        holder.close()
+    assert scim.http.get(f"/Users/{user['id']}").json()["displayName"] == "After the wait"
