@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sightgate.platform.events import Actor
 from sightgate.protocols.aws.errors import invalid_next_token
 from sightgate.protocols.aws.pagination import PageTokens
 
@@ -27,6 +28,11 @@ class RequestContext:
     request_id: str
     dev_mode: bool
     tokens: PageTokens = field(repr=False, compare=False)
+
+    @property
+    def actor(self) -> Actor:
+        """The audit trail's name for the caller: its access key."""
+        return Actor("aws", self.access_key_id)
 
     @property
     def _scope(self) -> str:

@@ -32,7 +32,6 @@ from sightgate.identity.presenters import (
 from sightgate.platform.errors import ConflictError, NotFoundError, ValidationError
 from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.handlers.paging import next_token, page_request
-from sightgate.protocols.aws.handlers.quicksight import actor
 from sightgate.protocols.scim.errors import ScimError
 from sightgate.protocols.scim.patch import Operation, apply_operations
 from sightgate.protocols.scim.resources import user_fields_from_scim, user_to_scim
@@ -126,7 +125,7 @@ def user_fields(params: dict[str, Any]) -> UserFields:
 def create_user(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """CreateUser."""
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
-    user = services.identity.create_user(store, user_fields(params), actor(ctx))
+    user = services.identity.create_user(store, user_fields(params), ctx.actor)
     return {**_user_ids(store, user.user_id), "Revision": str(user.version)}
 
 
@@ -162,7 +161,7 @@ def update_user(services: Services, ctx: RequestContext, params: dict[str, Any])
             raise ValidationError("Operations", error.detail) from error
 
     user = services.identity.update_user(
-        store, params["UserId"], updated, actor(ctx), expected_version=expected
+        store, params["UserId"], updated, ctx.actor, expected_version=expected
     )
     return {**_user_ids(store, user.user_id), "Revision": str(user.version)}
 
@@ -170,7 +169,7 @@ def update_user(services: Services, ctx: RequestContext, params: dict[str, Any])
 def delete_user(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """DeleteUser."""
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
-    services.identity.delete_user(store, params["UserId"], actor(ctx))
+    services.identity.delete_user(store, params["UserId"], ctx.actor)
     return {}
 
 
@@ -216,7 +215,7 @@ def create_group(services: Services, ctx: RequestContext, params: dict[str, Any]
         GroupFields(
             display_name=params.get("DisplayName") or "", description=params.get("Description")
         ),
-        actor(ctx),
+        ctx.actor,
     )
     return {**_group_ids(store, group.group_id), "Revision": str(group.version)}
 
@@ -250,7 +249,7 @@ def update_group(services: Services, ctx: RequestContext, params: dict[str, Any]
             description=changes.get("description", current.description),
             external_ids=current.external_ids,
         ),
-        actor(ctx),
+        ctx.actor,
         expected_version=expected,
     )
     return {**_group_ids(store, group.group_id), "Revision": str(group.version)}
@@ -259,7 +258,7 @@ def update_group(services: Services, ctx: RequestContext, params: dict[str, Any]
 def delete_group(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """DeleteGroup."""
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
-    services.identity.delete_group(store, params["GroupId"], actor(ctx))
+    services.identity.delete_group(store, params["GroupId"], ctx.actor)
     return {}
 
 
@@ -299,7 +298,7 @@ def create_group_membership(
     """CreateGroupMembership; a second one for the same member is a conflict."""
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
     user_id = params["MemberId"]["UserId"]
-    created = services.identity.add_members(store, params["GroupId"], [user_id], actor(ctx))
+    created = services.identity.add_members(store, params["GroupId"], [user_id], ctx.actor)
     if not created:
         raise ConflictError("GroupMembership", "MemberId", user_id)
     return _membership_ids(store, created[0].membership_id)
@@ -311,7 +310,7 @@ def delete_group_membership(
     """DeleteGroupMembership."""
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
     membership = services.identity.get_membership(store, params["MembershipId"])
-    services.identity.remove_members(store, membership.group_id, [membership.user_id], actor(ctx))
+    services.identity.remove_members(store, membership.group_id, [membership.user_id], ctx.actor)
     return {}
 
 
@@ -416,7 +415,7 @@ def create_instance(
     instance = services.instances.create(
         type_=InstanceType.ACCOUNT,
         owner_account_id=ctx.account_id,
-        actor=actor(ctx),
+        actor=ctx.actor,
         name=params.get("Name"),
     )
     return {"InstanceArn": instance.instance_arn}
@@ -442,7 +441,7 @@ def update_instance(
     """UpdateInstance (its name)."""
     instance = _own_instance(services, ctx, params["InstanceArn"])
     if params.get("Name"):
-        services.instances.rename(instance.instance_id, params["Name"], actor(ctx))
+        services.instances.rename(instance.instance_id, params["Name"], ctx.actor)
     return {}
 
 
@@ -451,7 +450,7 @@ def delete_instance(
 ) -> dict[str, Any]:
     """DeleteInstance, with its identity store."""
     instance = _own_instance(services, ctx, params["InstanceArn"])
-    services.instances.delete(instance.instance_id, actor(ctx))
+    services.instances.delete(instance.instance_id, ctx.actor)
     return {}
 
 

@@ -25,18 +25,12 @@ from sightgate.analytics.directory.model import (
 )
 from sightgate.bootstrap import Services
 from sightgate.platform.errors import ConflictError, NotFoundError
-from sightgate.platform.events import Actor
 from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.handlers.paging import next_token, page_request
 
 Operation = Callable[[Services, RequestContext, dict[str, Any]], dict[str, Any]]
 CREATED = {"Status": 201}
 OK = {"Status": 200}
-
-
-def actor(ctx: RequestContext) -> Actor:
-    """The audit trail's name for an API caller: its access key."""
-    return Actor("aws", ctx.access_key_id)
 
 
 def ensure_dev_subscription(services: Services, ctx: RequestContext, account_id: str) -> None:
@@ -55,7 +49,7 @@ def ensure_dev_subscription(services: Services, ctx: RequestContext, account_id:
                     authentication_method="IAM_AND_QUICKSIGHT",
                 ),
                 region=ctx.region,
-                actor=actor(ctx),
+                actor=ctx.actor,
             )
 
 
@@ -144,7 +138,7 @@ def create_account_subscription(
         reader_pro_group=tuple(params.get("ReaderProGroup") or ()),
     )
     services.directory.accounts.create_subscription(
-        params["AwsAccountId"], request, region=ctx.region, actor=actor(ctx)
+        params["AwsAccountId"], request, region=ctx.region, actor=ctx.actor
     )
     return {"SignupResponse": {"IAMUser": False, "accountName": request.account_name}, **OK}
 
@@ -187,7 +181,7 @@ def update_account_settings(
             notification_email=params.get("NotificationEmail"),
             termination_protection_enabled=params.get("TerminationProtectionEnabled"),
         ),
-        actor=actor(ctx),
+        actor=ctx.actor,
     )
     return OK
 
@@ -196,7 +190,7 @@ def delete_account_subscription(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """DeleteAccountSubscription (refused while termination protection is on)."""
-    services.directory.accounts.delete_subscription(params["AwsAccountId"], actor=actor(ctx))
+    services.directory.accounts.delete_subscription(params["AwsAccountId"], actor=ctx.actor)
     return OK
 
 
@@ -211,7 +205,7 @@ def create_namespace(
     namespace = services.directory.namespaces.create(
         params["AwsAccountId"],
         params["Namespace"],
-        actor=actor(ctx),
+        actor=ctx.actor,
         identity_store=params["IdentityStore"],
         tags=tags_of(params),
     )
@@ -246,7 +240,7 @@ def delete_namespace(
 ) -> dict[str, Any]:
     """DeleteNamespace (never ``default``)."""
     services.directory.namespaces.delete(
-        params["AwsAccountId"], params["Namespace"], actor=actor(ctx)
+        params["AwsAccountId"], params["Namespace"], actor=ctx.actor
     )
     return OK
 
@@ -277,7 +271,7 @@ def register_user(
             external_login_id=params.get("ExternalLoginId"),
             tags=tags_of(params),
         ),
-        actor=actor(ctx),
+        actor=ctx.actor,
     )
     return {"User": user_json(user), **CREATED}
 
@@ -320,7 +314,7 @@ def update_user(services: Services, ctx: RequestContext, params: dict[str, Any])
             custom_federation_provider_url=params.get("CustomFederationProviderUrl"),
             external_login_id=params.get("ExternalLoginId"),
         ),
-        actor=actor(ctx),
+        actor=ctx.actor,
     )
     return {"User": user_json(user), **OK}
 
@@ -328,7 +322,7 @@ def update_user(services: Services, ctx: RequestContext, params: dict[str, Any])
 def delete_user(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """DeleteUser."""
     services.directory.users.delete(
-        params["AwsAccountId"], params["Namespace"], params["UserName"], actor=actor(ctx)
+        params["AwsAccountId"], params["Namespace"], params["UserName"], actor=ctx.actor
     )
     return OK
 
@@ -338,7 +332,7 @@ def delete_user_by_principal_id(
 ) -> dict[str, Any]:
     """DeleteUserByPrincipalId."""
     services.directory.users.delete_by_principal_id(
-        params["AwsAccountId"], params["Namespace"], params["PrincipalId"], actor=actor(ctx)
+        params["AwsAccountId"], params["Namespace"], params["PrincipalId"], actor=ctx.actor
     )
     return OK
 
@@ -364,7 +358,7 @@ def create_group(services: Services, ctx: RequestContext, params: dict[str, Any]
         params["AwsAccountId"],
         params["Namespace"],
         params["GroupName"],
-        actor=actor(ctx),
+        actor=ctx.actor,
         description=params.get("Description"),
     )
     return {"Group": group_json(group), **CREATED}
@@ -387,7 +381,7 @@ def update_group(services: Services, ctx: RequestContext, params: dict[str, Any]
         params["Namespace"],
         params["GroupName"],
         description=params.get("Description"),
-        actor=actor(ctx),
+        actor=ctx.actor,
     )
     return {"Group": group_json(group), **OK}
 
@@ -395,7 +389,7 @@ def update_group(services: Services, ctx: RequestContext, params: dict[str, Any]
 def delete_group(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """DeleteGroup."""
     services.directory.groups.delete(
-        params["AwsAccountId"], params["Namespace"], params["GroupName"], actor=actor(ctx)
+        params["AwsAccountId"], params["Namespace"], params["GroupName"], actor=ctx.actor
     )
     return OK
 
@@ -431,7 +425,7 @@ def create_group_membership(
         params["Namespace"],
         params["GroupName"],
         params["MemberName"],
-        actor=actor(ctx),
+        actor=ctx.actor,
     )
     return {"GroupMember": member_json(member), **OK}
 
@@ -445,7 +439,7 @@ def delete_group_membership(
         params["Namespace"],
         params["GroupName"],
         params["MemberName"],
-        actor=actor(ctx),
+        actor=ctx.actor,
     )
     return OK
 
@@ -487,7 +481,7 @@ def create_role_membership(
         params["Namespace"],
         params["Role"],
         params["MemberName"],
-        actor=actor(ctx),
+        actor=ctx.actor,
     )
     return OK
 
@@ -501,7 +495,7 @@ def delete_role_membership(
         params["Namespace"],
         params["Role"],
         params["MemberName"],
-        actor=actor(ctx),
+        actor=ctx.actor,
     )
     return OK
 
@@ -523,7 +517,7 @@ def list_role_memberships(
 def tag_resource(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """TagResource."""
     services.directory.tags.tag_resource(
-        ctx.account_id, params["ResourceArn"], tags_of(params), actor=actor(ctx)
+        ctx.account_id, params["ResourceArn"], tags_of(params), actor=ctx.actor
     )
     return OK
 
@@ -533,7 +527,7 @@ def untag_resource(
 ) -> dict[str, Any]:
     """UntagResource."""
     services.directory.tags.untag_resource(
-        ctx.account_id, params["ResourceArn"], params["TagKeys"], actor=actor(ctx)
+        ctx.account_id, params["ResourceArn"], params["TagKeys"], actor=ctx.actor
     )
     return OK
 
