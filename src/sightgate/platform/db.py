@@ -60,7 +60,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = normalize_url(url)
         self.engine: Engine = _create_engine(self.url, echo=echo)
-        self._writer_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._writer_lock = threading.Lock() if self.embedded else None
 
     @property
     def dialect(self) -> str:
