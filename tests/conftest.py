@@ -87,7 +87,7 @@ def services(db: Database) -> Services:
 
     instances = InstanceService(db)
     identity = IdentityStoreService(db)
-    directory = Directory.build(db)
+    directory = Directory.build(db, instances)
     return Services(
         db=db,
         instances=instances,

@@ -33,7 +33,7 @@ class Services:
         db = Database(settings.resolved_database_url())
         instances = InstanceService(db)
         identity = IdentityStoreService(db)
-        directory = Directory.build(db, namespace_limit=settings.namespace_limit)
+        directory = Directory.build(db, instances, namespace_limit=settings.namespace_limit)
         return cls(
             db=db,
             instances=instances,

@@ -14,6 +14,7 @@ from sightgate.analytics.directory.model import (
 )
 from sightgate.analytics.directory.services import Directory
 from sightgate.bootstrap import Services
+from sightgate.identity.model import InstanceType
 from sightgate.platform.db import Database
 from sightgate.platform.events import Actor, StoredEvent, read_events
 
@@ -21,7 +22,8 @@ ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
 REGION = "eu-west-1"
 ACTOR = Actor("test", "admin")
-INSTANCE_ARN = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
+UNKNOWN_INSTANCE_ARN = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
+"""Well-formed, but no instance has it: refused wherever an account links to it."""
 
 
 def events_after(db: Database, position: int) -> list[StoredEvent]:
@@ -72,6 +74,20 @@ def register(
     }
     registration = UserRegistration(**values)
     return directory.users.register(account_id, namespace, registration, actor=ACTOR)
+
+
+def account_instance_arn(services: Services, account_id: str = ACCOUNT) -> str:
+    """The ARN of a new ACCOUNT instance of Identity Center owned by ``account_id``."""
+    instance = services.instances.create(
+        type_=InstanceType.ACCOUNT, owner_account_id=account_id, actor=ACTOR
+    )
+    return instance.instance_arn
+
+
+@pytest.fixture
+def instance_arn(services: Services) -> str:
+    """An ACCOUNT instance serving ``ACCOUNT``."""
+    return account_instance_arn(services)
 
 
 @pytest.fixture

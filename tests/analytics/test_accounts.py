@@ -20,14 +20,22 @@ from sightgate.analytics.directory.model import (
     Tag,
 )
 from sightgate.analytics.directory.services import Directory
+from sightgate.bootstrap import Services
+from sightgate.identity.model import InstanceType
 from sightgate.platform.db import Database
-from sightgate.platform.errors import ConflictError, NotFoundError, ValidationError
+from sightgate.platform.errors import (
+    AccessDeniedError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from tests.analytics.conftest import (
     ACCOUNT,
     ACTOR,
-    INSTANCE_ARN,
     OTHER_ACCOUNT,
     REGION,
+    UNKNOWN_INSTANCE_ARN,
+    account_instance_arn,
     events_after,
     last_position,
     register,
@@ -62,17 +70,17 @@ def test_a_subscription_has_quicksight_defaults_and_a_default_namespace(
 
 
 def test_identity_center_subscription_stores_its_role_groups_as_role_memberships(
-    directory: Directory, db: Database
+    directory: Directory, db: Database, instance_arn: str
 ) -> None:
     account = subscribe(
         directory,
         authentication_method="IAM_IDENTITY_CENTER",
-        iam_identity_center_instance_arn=INSTANCE_ARN,
+        iam_identity_center_instance_arn=instance_arn,
         admin_group=("QS-Admins",),
         author_group=("QS-Authors", "qs-authors"),  # the same group in another case
         reader_pro_group=("QS-ReaderPros",),
     )
-    assert account.iam_identity_center_instance_arn == INSTANCE_ARN
+    assert account.iam_identity_center_instance_arn == instance_arn
     assert directory.roles.list(ACCOUNT, "default", "ADMIN").items == ["QS-Admins"]
     assert directory.roles.list(ACCOUNT, "default", "AUTHOR").items == ["QS-Authors"]
     assert directory.roles.list(ACCOUNT, "default", "READER_PRO").items == ["QS-ReaderPros"]
@@ -107,16 +115,19 @@ def test_identity_center_subscription_stores_its_role_groups_as_role_memberships
         (
             {
                 "authentication_method": "IAM_IDENTITY_CENTER",
-                "iam_identity_center_instance_arn": INSTANCE_ARN,
+                "iam_identity_center_instance_arn": UNKNOWN_INSTANCE_ARN,
             },
             "AdminGroup",
         ),
-        ({"iam_identity_center_instance_arn": INSTANCE_ARN}, "IAMIdentityCenterInstanceArn"),
+        (
+            {"iam_identity_center_instance_arn": UNKNOWN_INSTANCE_ARN},
+            "IAMIdentityCenterInstanceArn",
+        ),
         ({"reader_group": ("readers",)}, "ReaderGroup"),
         (
             {
                 "authentication_method": "IAM_IDENTITY_CENTER",
-                "iam_identity_center_instance_arn": INSTANCE_ARN,
+                "iam_identity_center_instance_arn": UNKNOWN_INSTANCE_ARN,
                 "admin_group": ("Ω admins",),
             },
             "AdminGroup",
@@ -259,25 +270,25 @@ def test_deleting_an_account_deletes_everything_in_it(
 
 
 def test_set_identity_source_keeps_every_namespace_user_and_group(
-    directory: Directory, db: Database, account: AccountSubscription
+    directory: Directory, db: Database, account: AccountSubscription, instance_arn: str
 ) -> None:
     directory.namespaces.create(ACCOUNT, "tenant-a", actor=ACTOR)
     register(directory, "jdoe", "tenant-a")
     directory.groups.create(ACCOUNT, "tenant-a", "team", actor=ACTOR)
     before = last_position(db)
 
-    changed = directory.accounts.set_identity_source(ACCOUNT, INSTANCE_ARN, actor=ACTOR)
+    changed = directory.accounts.set_identity_source(ACCOUNT, instance_arn, actor=ACTOR)
     assert changed.authentication_method is AuthenticationMethod.IAM_IDENTITY_CENTER
-    assert changed.iam_identity_center_instance_arn == INSTANCE_ARN
+    assert changed.iam_identity_center_instance_arn == instance_arn
     assert directory.accounts.describe(ACCOUNT) == changed
     assert directory.users.describe(ACCOUNT, "tenant-a", "jdoe").user_name == "jdoe"
     assert directory.groups.describe(ACCOUNT, "tenant-a", "team").group_name == "team"
     (event,) = events_after(db, before)
     assert event.type == ev.ACCOUNT_IDENTITY_SOURCE_CHANGED
-    assert event.payload["IAMIdentityCenterInstanceArn"] == INSTANCE_ARN
+    assert event.payload["IAMIdentityCenterInstanceArn"] == instance_arn
     assert event.payload["Changed"] == ["AuthenticationMethod", "IAMIdentityCenterInstanceArn"]
 
-    assert directory.accounts.set_identity_source(ACCOUNT, INSTANCE_ARN, actor=ACTOR) == changed
+    assert directory.accounts.set_identity_source(ACCOUNT, instance_arn, actor=ACTOR) == changed
     assert len(events_after(db, before)) == 1
     with pytest.raises(ValidationError) as caught:
         directory.accounts.set_identity_source(ACCOUNT, "ssoins-1", actor=ACTOR)
@@ -292,3 +303,58 @@ def test_update_settings_names_the_default_namespace_field(
             ACCOUNT, AccountSettingsUpdate(default_namespace="no/slash"), actor=ACTOR
         )
     assert caught.value.field == "DefaultNamespace"
+
+
+# -- an account links only to an instance that serves it ---------------------------------
+
+
+def _identity_center(arn: str) -> dict[str, Any]:
+    return {
+        "authentication_method": "IAM_IDENTITY_CENTER",
+        "iam_identity_center_instance_arn": arn,
+        "admin_group": ("admins",),
+    }
+
+
+@pytest.mark.parametrize("whose", ["another account's", "an unknown"])
+def test_a_subscription_cannot_link_an_instance_that_does_not_serve_the_account(
+    directory: Directory, services: Services, db: Database, whose: str
+) -> None:
+    arn = (
+        account_instance_arn(services, OTHER_ACCOUNT)
+        if whose == "another account's"
+        else UNKNOWN_INSTANCE_ARN
+    )
+    before = last_position(db)
+    with pytest.raises(AccessDeniedError) as caught:
+        subscribe(directory, **_identity_center(arn))
+    assert caught.value.reason == (
+        f"the IAM Identity Center instance {arn} does not serve account {ACCOUNT}"
+    )
+    with pytest.raises(NotFoundError):
+        directory.accounts.describe(ACCOUNT)
+    assert last_position(db) == before
+
+
+def test_identity_source_cannot_change_to_an_instance_that_does_not_serve_the_account(
+    directory: Directory, services: Services, db: Database, account: AccountSubscription
+) -> None:
+    foreign = account_instance_arn(services, OTHER_ACCOUNT)
+    before = last_position(db)
+    with pytest.raises(AccessDeniedError):
+        directory.accounts.set_identity_source(ACCOUNT, foreign, actor=ACTOR)
+    assert directory.accounts.describe(ACCOUNT) == account
+    assert last_position(db) == before
+
+
+def test_an_organization_instance_serves_the_accounts_attached_to_it(
+    directory: Directory, services: Services
+) -> None:
+    organization = services.instances.create(
+        type_=InstanceType.ORGANIZATION, owner_account_id=OTHER_ACCOUNT, actor=ACTOR
+    )
+    with pytest.raises(AccessDeniedError):
+        subscribe(directory, **_identity_center(organization.instance_arn))
+    services.instances.add_account(organization.instance_id, ACCOUNT, actor=ACTOR)
+    linked = subscribe(directory, **_identity_center(organization.instance_arn))
+    assert linked.iam_identity_center_instance_arn == organization.instance_arn

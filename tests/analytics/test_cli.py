@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sightgate.analytics.directory.services import Directory
+from sightgate.identity.instances import InstanceService
 from sightgate.platform.db import Database
-from tests.analytics.conftest import ACCOUNT, INSTANCE_ARN, subscribe
+from tests.analytics.conftest import ACCOUNT, OTHER_ACCOUNT, UNKNOWN_INSTANCE_ARN, subscribe
 from tests.e2e.helpers import cli_env, run_cli, run_json
 
 pytestmark = pytest.mark.e2e
@@ -69,25 +71,38 @@ def test_a_bad_account_id_is_one_error_line(env: dict[str, str]) -> None:
 
 
 def test_set_identity_source(env: dict[str, str], cli_store: Database) -> None:
-    subscribe(Directory.build(cli_store))
+    subscribe(Directory.build(cli_store, InstanceService(cli_store)))
+
+    def create_instance(account_id: str) -> str:
+        created = run_json(
+            env, "instances", "create", "--type", "ACCOUNT", "--account-id", account_id
+        )
+        return str(created["InstanceArn"])
+
+    def set_source(account_id: str, arn: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(
+            env,
+            "accounts",
+            "set-identity-source",
+            "--account-id",
+            account_id,
+            "--instance-arn",
+            arn,
+        )
+
+    own, other = create_instance(ACCOUNT), create_instance(OTHER_ACCOUNT)
     changed = run_json(
-        env,
-        "accounts",
-        "set-identity-source",
-        "--account-id",
-        ACCOUNT,
-        "--instance-arn",
-        INSTANCE_ARN,
+        env, "accounts", "set-identity-source", "--account-id", ACCOUNT, "--instance-arn", own
     )
     assert changed["AuthenticationType"] == "IAM_IDENTITY_CENTER"
-    assert changed["IAMIdentityCenterInstanceArn"] == INSTANCE_ARN
-    missing = run_cli(
-        env,
-        "accounts",
-        "set-identity-source",
-        "--account-id",
-        "444455556666",
-        "--instance-arn",
-        INSTANCE_ARN,
-    )
+    assert changed["IAMIdentityCenterInstanceArn"] == own
+
+    missing = set_source(OTHER_ACCOUNT, other)
     assert missing.returncode == 1 and "not found" in missing.stderr
+    for foreign in (other, UNKNOWN_INSTANCE_ARN):
+        refused = set_source(ACCOUNT, foreign)
+        assert refused.returncode == 1
+        assert refused.stderr.strip() == (
+            f"error: access denied: the IAM Identity Center instance {foreign} "
+            f"does not serve account {ACCOUNT}"
+        )

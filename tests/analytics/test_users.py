@@ -23,14 +23,15 @@ from sightgate.analytics.directory.model import (
     UserUpdate,
 )
 from sightgate.analytics.directory.services import Directory
+from sightgate.bootstrap import Services
 from sightgate.platform.db import Database
 from sightgate.platform.errors import ConflictError, NotFoundError, ValidationError
 from tests.analytics.conftest import (
     ACCOUNT,
     ACTOR,
-    INSTANCE_ARN,
     OTHER_ACCOUNT,
     REGION,
+    account_instance_arn,
     events_after,
     last_position,
     register,
@@ -168,7 +169,9 @@ def test_invalid_registrations_are_refused_naming_the_field(
     assert types_after(db, before) == []
 
 
-def test_the_authentication_method_decides_the_identity_types(directory: Directory) -> None:
+def test_the_authentication_method_decides_the_identity_types(
+    directory: Directory, services: Services
+) -> None:
     subscribe(directory, authentication_method="IAM_ONLY")
     with pytest.raises(ValidationError) as caught:
         register(directory, "jdoe")
@@ -179,7 +182,7 @@ def test_the_authentication_method_decides_the_identity_types(directory: Directo
         OTHER_ACCOUNT,
         name="idc",
         authentication_method="IAM_IDENTITY_CENTER",
-        iam_identity_center_instance_arn=INSTANCE_ARN,
+        iam_identity_center_instance_arn=account_instance_arn(services, OTHER_ACCOUNT),
         admin_group=("admins",),
     )
     linked = register(

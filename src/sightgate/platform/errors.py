@@ -59,3 +59,23 @@ class QuotaExceededError(SightgateError):
         super().__init__(f"at most {limit} {resource}s per {per} are allowed")
         self.resource = resource
         self.limit = limit
+
+
+class AccessDeniedError(SightgateError):
+    """The caller may not do this; ``reason`` says why (for logs and the audit trail).
+
+    Adapters answer it as their protocol's "forbidden" (AWS AccessDeniedException, SCIM 403).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"access denied: {reason}")
+        self.reason = reason
+
+
+class QueryTimeoutError(SightgateError):
+    """A store statement ran past the statement time limit and was cancelled; the
+    transaction was rolled back. Retrying may work; a narrower request is likelier to."""
+
+    def __init__(self, limit_ms: int) -> None:
+        super().__init__(f"the store did not answer within {limit_ms} ms")
+        self.limit_ms = limit_ms

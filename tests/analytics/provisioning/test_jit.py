@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sightgate.analytics.access.errors import AccessDeniedError
 from sightgate.analytics.directory.model import AccountSubscription, Role
 from sightgate.analytics.provisioning.errors import NotProvisionedError
 from sightgate.bootstrap import Services
+from sightgate.platform.errors import AccessDeniedError
 from tests.analytics.conftest import ACCOUNT, ACTOR
 from tests.analytics.provisioning.conftest import NAMESPACED_RULES, Idp, analytics_user
 

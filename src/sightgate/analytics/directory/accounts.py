@@ -15,6 +15,7 @@ from sightgate.analytics.directory.errors import (
     TerminationProtectedError,
     translate_integrity_errors,
 )
+from sightgate.analytics.directory.identity_source import InstanceReader, serving_instance
 from sightgate.analytics.directory.model import (
     ACCOUNT_CREATED,
     DEFAULT_NAMESPACE,
@@ -50,8 +51,9 @@ _IDENTITY_SOURCE = {
 class AccountService:
     """CreateAccountSubscription, Describe/UpdateAccountSettings, DeleteAccountSubscription."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, instances: InstanceReader) -> None:
         self.db = db
+        self.instances = instances
 
     def create_subscription(
         self, account_id: str, request: SubscriptionRequest, *, region: str, actor: Actor
@@ -59,12 +61,16 @@ class AccountService:
         """Subscribe an account, with its ``default`` namespace and role groups.
 
         ``ConflictError`` (field ``AwsAccountId``) when the account is subscribed already,
-        (field ``AccountName``) when another account has the name in any letter case.
+        (field ``AccountName``) when another account has the name in any letter case;
+        ``AccessDeniedError`` when the Identity Center instance does not serve the account.
         """
         valid = request.validated()
+        account_id = validate_account_id(account_id)
+        if valid.iam_identity_center_instance_arn is not None:
+            serving_instance(self.instances, valid.iam_identity_center_instance_arn, account_id)
         now = datetime.now(UTC)
         account = AccountSubscription(
-            account_id=validate_account_id(account_id),
+            account_id=account_id,
             account_name=valid.account_name,
             edition=Edition(valid.edition),
             authentication_method=AuthenticationMethod(valid.authentication_method),
@@ -146,8 +152,10 @@ class AccountService:
         QuickSight can only do this by deleting the account; here every namespace, user,
         group and asset stays. Users of other identity types keep working; provisioning
         reconciles identity-source users and groups with the new instance.
+        ``AccessDeniedError`` when the instance does not serve the account.
         """
         arn = validate_instance_arn(instance_arn)
+        serving_instance(self.instances, arn, account_id)
         with UnitOfWork(self.db, actor) as uow:
             current = repository.require_account(uow.conn, account_id, lock=True)
             wanted = replace(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sightgate.analytics.directory.accounts import AccountService
 from sightgate.analytics.directory.groups import GroupService
+from sightgate.analytics.directory.identity_source import InstanceReader
 from sightgate.analytics.directory.memberships import GroupMembershipService
 from sightgate.analytics.directory.namespaces import DEFAULT_NAMESPACE_LIMIT, NamespaceService
 from sightgate.analytics.directory.roles import RoleMembershipService
@@ -28,10 +29,17 @@ class Directory:
     tags: TagService
 
     @classmethod
-    def build(cls, db: Database, *, namespace_limit: int = DEFAULT_NAMESPACE_LIMIT) -> Directory:
-        """The services on ``db``; ``namespace_limit`` caps namespaces per account."""
+    def build(
+        cls,
+        db: Database,
+        instances: InstanceReader,
+        *,
+        namespace_limit: int = DEFAULT_NAMESPACE_LIMIT,
+    ) -> Directory:
+        """The services on ``db``; ``instances`` is the identity context's read of the
+        instances an account may link to; ``namespace_limit`` caps namespaces per account."""
         return cls(
-            accounts=AccountService(db),
+            accounts=AccountService(db, instances),
             namespaces=NamespaceService(db, namespace_limit=namespace_limit),
             users=UserService(db),
             groups=GroupService(db),

@@ -9,7 +9,6 @@ are only ever pre-registered in their own namespace (``off``).
 
 from __future__ import annotations
 
-from sightgate.analytics.access.errors import AccessDeniedError
 from sightgate.analytics.access.principal import PrincipalAccess
 from sightgate.analytics.directory import repository
 from sightgate.analytics.directory.model import User, name_key
@@ -17,6 +16,7 @@ from sightgate.analytics.provisioning.errors import NotProvisionedError
 from sightgate.analytics.provisioning.rules_service import RulesService
 from sightgate.analytics.provisioning.sync import ProvisioningService
 from sightgate.platform.db import Database
+from sightgate.platform.errors import AccessDeniedError
 
 
 class JitProvisioning:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sightgate.analytics.directory.identity_source import serving_instance
 from sightgate.analytics.directory.model import AccountSubscription, AuthenticationMethod
 from sightgate.analytics.provisioning.desired import IdentityUserView
 from sightgate.identity.directory import IdentityStoreService
 from sightgate.identity.instances import InstanceService
-from sightgate.identity.model import Group, User
-from sightgate.platform.errors import NotFoundError
+from sightgate.identity.model import Group, User, is_email_address
+from sightgate.platform.errors import AccessDeniedError, NotFoundError
 
 PLACEHOLDER_EMAIL_DOMAIN = "no-email.sightgate.example"
 """Analytics users need an e-mail; a user without one gets ``<user id>@`` this domain."""
@@ -30,10 +31,15 @@ class IdentitySnapshot:
 
 
 def view_of(user: User) -> IdentityUserView:
-    """The provisioning view of an identity-store user."""
-    primary = [e.value for e in user.emails if e.primary]
-    emails = primary or [e.value for e in user.emails]
-    email = emails[0] if emails else f"{user.user_id}@{PLACEHOLDER_EMAIL_DOMAIN}"
+    """The provisioning view of an identity-store user.
+
+    Its e-mail is the first primary e-mail that is an address, else the first address,
+    else the placeholder: the identity store keeps any string an IdP sends as an e-mail
+    (RFC 7643 only says it SHOULD be an address), analytics users need a real one.
+    """
+    addresses = [e for e in user.emails if is_email_address(e.value)]
+    chosen = next((e for e in addresses if e.primary), addresses[0] if addresses else None)
+    email = chosen.value if chosen else f"{user.user_id}@{PLACEHOLDER_EMAIL_DOMAIN}"
     return IdentityUserView(user.user_id, user.user_name, user.active, email)
 
 
@@ -46,13 +52,14 @@ class IdentityTruth:
 
     def store_of(self, account: AccountSubscription) -> str | None:
         """The identity store an account is linked to, or None (not Identity Center, or
-        its instance is gone)."""
+        its instance is gone or does not serve the account: a link that predates the
+        check, or an account detached from an organization instance, reads nothing)."""
         arn = account.iam_identity_center_instance_arn
         if account.authentication_method is not AuthenticationMethod.IAM_IDENTITY_CENTER or not arn:
             return None
         try:
-            return self.instances.get(arn).identity_store_id
-        except NotFoundError:
+            return serving_instance(self.instances, arn, account.account_id).identity_store_id
+        except AccessDeniedError:
             return None
 
     def instance_arn_of(self, store_id: str) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sightgate.platform.errors import (
+    AccessDeniedError,
     ConflictError,
     NotFoundError,
     PreconditionFailedError,
@@ -160,6 +161,8 @@ def domain_error(ctx: RequestContext, error: SightgateError) -> AwsError:
     """
     service = ctx.service
     spec = models.service(service)
+    if isinstance(error, AccessDeniedError):
+        return access_denied(service, error.message)
     if isinstance(error, NotFoundError):
         resource_type = _resource_type(spec, "ResourceNotFoundException", error.resource)
         return not_found(service, error.message, resource_type)

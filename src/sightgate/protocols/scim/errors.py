@@ -6,6 +6,7 @@ from typing import Any
 
 from sightgate.identity.filtering import FilterError
 from sightgate.platform.errors import (
+    AccessDeniedError,
     ConflictError,
     NotFoundError,
     PreconditionFailedError,
@@ -71,6 +72,8 @@ SCIM_FIELD_NAMES = {
 
 def from_domain(error: SightgateError) -> ScimError:
     """The SCIM answer to a domain error."""
+    if isinstance(error, AccessDeniedError):
+        return ScimError(403, error.message)
     if isinstance(error, NotFoundError):
         return ScimError(404, error.message)
     if isinstance(error, ConflictError):
