@@ -10,8 +10,8 @@ provisioning normally beside it as the control.
 from __future__ import annotations
 
 import time
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pytest
