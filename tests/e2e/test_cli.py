@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def test_list_pages_with_next_token(env: dict[str, str]) -> None:
     [
         (("users", "create", "--user-name", "JDOE"), "already exists"),
         (("users", "delete", "nobody"), "not found"),
-        (("users", "create", "--user-name", "x", "--email", "nope"), "not an e-mail address"),
+        (("users", "create", "--user-name", "x" * 129), "at most 128 characters"),
         (("instances", "create", "--type", "ACCOUNT", "--account-id", "12"), "12 digits"),
     ],
 )
@@ -130,3 +131,69 @@ def test_data_dir_option_overrides_the_environment(env: dict[str, str], tmp_path
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"Instances": []}
     assert (other / "sightgate.db").exists()
+
+
+# -- usage, version and output when not a terminal -------------------------------------------
+
+
+@pytest.fixture
+def bare_env(tmp_path: Path) -> dict[str, str]:
+    """An environment for commands that never reach a store."""
+    return cli_env(tmp_path / "data", None)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("bogus",), "No such command 'bogus'"),
+        (("--bogus",), "No such option: --bogus"),
+        (("users", "list", "--bogus"), "No such option: --bogus"),
+        (("instances", "create", "--type", "ACCOUNT"), "Missing option '--account-id'"),
+        (("users", "list", "--limit", "many"), "Invalid value for '--limit'"),
+        (("instances", "create", "--type", "NEITHER", "--account-id", "1"), "NEITHER"),
+    ],
+)
+def test_usage_errors_are_one_line_and_status_2(
+    bare_env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    """click's convention: a usage error exits with status 2, here as one line on stderr."""
+    result = run_cli(bare_env, *args)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and message in line
+    assert "--help" in line
+    assert not (Path(bare_env["SIGHTGATE_DATA_DIR"]) / "sightgate.db").exists()
+
+
+def test_version_is_the_package_version(bare_env: dict[str, str]) -> None:
+    result = run_cli(bare_env, "--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"sightgate {importlib.metadata.version('sightgate')}\n"
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("command", [(), ("users",), ("scim", "token", "create")])
+def test_short_help_is_help(bare_env: dict[str, str], command: tuple[str, ...]) -> None:
+    short = run_cli(bare_env, *command, "-h")
+    assert short.returncode == 0, short.stderr
+    assert "Usage: sightgate" in short.stdout
+    assert short.stdout == run_cli(bare_env, *command, "--help").stdout
+
+
+def test_tables_keep_ids_whole_when_not_a_terminal(bare_env: dict[str, str]) -> None:
+    """Piped output is for copying: no id is cut or folded to fit 80 columns."""
+    env = {k: v for k, v in bare_env.items() if k not in {"COLUMNS", "LINES"}}
+    instance = run_json(
+        env, "instances", "create", "--type", "ACCOUNT", "--account-id", "111122223333"
+    )
+    user = run_json(env, "users", "create", "--user-name", "x" * 90, "--display-name", "y" * 60)
+    for args, ids in (
+        (("instances", "list"), (instance["InstanceArn"], instance["IdentityStoreId"])),
+        (("users", "list"), (user["UserId"], user["UserName"], user["DisplayName"])),
+    ):
+        result = run_cli(env, *args)
+        assert result.returncode == 0, result.stderr
+        [row] = [line for line in result.stdout.splitlines() if ids[0] in line]
+        for value in ids:
+            assert value in row

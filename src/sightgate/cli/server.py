@@ -1,0 +1,175 @@
+"""``sightgate serve``, ``worker``, ``db`` and ``demo``: running sightgate."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+from typing import Annotated
+
+import typer
+
+from sightgate.cli.shared import (
+    DatabaseUrlOption,
+    DataDirOption,
+    JsonOption,
+    group,
+    output,
+    say,
+    services,
+    settings,
+)
+
+db_app = group("The store's schema.")
+demo_app = group("The demo scenario.")
+LISTEN_BACKLOG = 2048  # uvicorn's default
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``, or a one-line error when it cannot be had.
+
+    Binding before the server starts means nothing claims to serve on a port that is
+    taken, and a busy port is one clear error rather than a log line after "serving".
+    """
+    from sightgate.platform.errors import SightgateError
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as error:
+        raise SightgateError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(LISTEN_BACKLOG)
+    except OSError as error:
+        sock.close()
+        raise SightgateError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    return sock
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind [env: SIGHTGATE_HOST]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env: SIGHTGATE_PORT]")] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    migrate: Annotated[bool, typer.Option(help="Apply pending migrations first.")] = True,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Local-test mode: accept any well-formed AWS credentials for any account "
+            "[env: SIGHTGATE_DEV_MODE]",
+        ),
+    ] = False,
+    worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Also deliver events (provisioning) in this process; default: on for the "
+            "embedded store, off with --database-url (run `sightgate worker` processes).",
+        ),
+    ] = None,
+) -> None:
+    """Run the HTTP server."""
+    import uvicorn
+
+    from sightgate.app import create_app
+    from sightgate.bootstrap import Services
+    from sightgate.logs import configure_logging
+    from sightgate.platform.dispatch import Dispatcher
+    from sightgate.store.migrate import upgrade
+
+    configured = settings(
+        host=host, port=port, data_dir=data_dir, database_url=database_url, dev_mode=dev or None
+    )
+    sock = listen(configured.host, configured.port)
+    configure_logging(configured.log_level, configured.log_format)
+    running = Services.build(configured)
+    if migrate:
+        upgrade(running.db)
+    store = running.db.engine.url.render_as_string(hide_password=True)
+    in_process_worker = worker if worker is not None else configured.database_url is None
+    say(
+        f"sightgate serving on http://{configured.host}:{sock.getsockname()[1]}  store: {store}"
+        f"  provisioning worker: {'in this process' if in_process_worker else 'separate'}"
+    )
+    stop = threading.Event()
+    delivery = None
+    if in_process_worker:
+        dispatcher = Dispatcher(running.db, [running.provisioning.subscriber()])
+        delivery = threading.Thread(
+            target=dispatcher.run_forever, args=(stop,), name="sightgate-worker", daemon=True
+        )
+        delivery.start()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(running, configured), log_config=None, backlog=LISTEN_BACKLOG)
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        stop.set()
+        if delivery is not None:
+            delivery.join(timeout=10)
+
+
+def worker(
+    subscriber: Annotated[
+        list[str] | None,
+        typer.Option(help="Extra subscriber as module:factory (repeatable)."),
+    ] = None,
+    once: Annotated[bool, typer.Option(help="Deliver what is pending, then exit.")] = False,
+    provisioning: Annotated[
+        bool, typer.Option(help="Run the built-in provisioning subscriber.")
+    ] = True,
+    poll_interval: Annotated[
+        float | None,
+        typer.Option(help="Seconds between polls when idle [default: the dispatcher's]."),
+    ] = None,
+) -> None:
+    """Deliver domain events to their subscribers (provisioning, and any --subscriber)."""
+    from sightgate.logs import configure_logging
+    from sightgate.platform.dispatch import POLL_INTERVAL, Dispatcher, Subscriber, load_subscriber
+    from sightgate.platform.errors import ValidationError
+
+    configured = settings()
+    configure_logging(configured.log_level, configured.log_format)
+    running = services()
+    subscribers: list[Subscriber] = []
+    if provisioning:
+        subscribers.append(running.provisioning.subscriber())
+    subscribers.extend(load_subscriber(spec) for spec in subscriber or [])
+    if not subscribers:
+        raise ValidationError("subscriber", "no subscriber to run; pass --subscriber")
+    dispatcher = Dispatcher(running.db, subscribers)
+    if once:
+        dispatcher.run_once()
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    dispatcher.run_forever(stop, POLL_INTERVAL if poll_interval is None else poll_interval)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    from sightgate.store.migrate import current_revision, upgrade
+
+    running = services(check_schema=False)
+    upgrade(running.db)
+    say(f"schema at revision {current_revision(running.db)}")
+
+
+@demo_app.command("load")
+def demo_load(as_json: JsonOption = False) -> None:
+    """Load the demo scenario (idempotent)."""
+    from sightgate.demo.loader import load_demo
+
+    summary = load_demo(services()).to_json()
+    output(summary, as_json, list(summary))
