@@ -1,0 +1,1 @@
+"""Fuzzing the real server: generated malformed and hostile requests on every route."""
