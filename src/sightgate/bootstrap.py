@@ -30,7 +30,9 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         """Open the configured store and build the services on it."""
         settings.ensure_data_dir()
-        db = Database(settings.resolved_database_url())
+        db = Database(
+            settings.resolved_database_url(), statement_timeout_ms=settings.statement_timeout_ms
+        )
         instances = InstanceService(db)
         identity = IdentityStoreService(db)
         directory = Directory.build(db, instances, namespace_limit=settings.namespace_limit)

@@ -51,6 +51,19 @@ class Settings(BaseSettings):
         description="file holding the server secret when secret_key is not set; default: "
         "<data_dir>/secret.key, created with mode 0600 on first use",
     )
+    statement_timeout_ms: int = Field(
+        default=30_000,
+        ge=0,
+        description="longest a store statement may run before it is cancelled (0: no limit); "
+        "migrations are not limited",
+    )
+    event_poll_interval: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="seconds an idle event dispatcher waits before looking for new events "
+        "that no commit announced (events written by another process on SQLite)",
+    )
 
     @field_validator("secret_key")
     @classmethod
@@ -76,9 +89,9 @@ class Settings(BaseSettings):
         return f"http://{self.host}:{self.port}"
 
     def ensure_data_dir(self) -> None:
-        """Create the data directory when the embedded store is used."""
+        """Create the data directory (mode 0700) when the embedded store is used."""
         if not self.database_url:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def server_secret(self) -> bytes:
         """The server secret: ``secret_key``, else the key file (created on first use).
@@ -90,7 +103,7 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value().encode()
         path = self.secret_key_file or self.data_dir / "secret.key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
             descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w") as file:

@@ -9,19 +9,37 @@ latency tails.
 On the embedded store, the server runs short operations on its event loop rather than on
 a worker thread (the hand-off costs more than the operation); ``without_waiting`` lets it
 do so without ever waiting for the write lock there.
+
+Every statement has a time limit (PostgreSQL's ``statement_timeout``; on SQLite a progress
+handler), so a runaway query cannot hold a connection, or SQLite's write lock, for ever;
+it raises ``QueryTimeoutError``. Migrations run on ``maintenance_engine``, without it.
+
+The embedded database file is created readable by its owner only: it holds personal
+data, token hashes and encrypted secrets.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import os
 import re
+import sqlite3
+import stat
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, exc
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
+
+from sightgate.platform.errors import QueryTimeoutError
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -36,6 +54,12 @@ SQLITE_BUSY_TIMEOUT_S = 30
 IN_PLACE_LOCK_WAIT_S = 0.02
 """How long a write in a no-wait scope still waits for a writer of this process (their
 transactions are short): much less than handing the request to a thread costs."""
+STATEMENT_TIMEOUT_MS = 30_000
+"""The default limit on one statement's run time (0: none)."""
+SQLITE_PROGRESS_STEPS = 10_000
+"""SQLite virtual-machine steps between two checks of the time limit (well under 1 ms)."""
+NO_TIME_LIMIT = "sightgate_no_time_limit"
+"""Execution option of ``Database.maintenance_engine``: its statements run unlimited."""
 
 
 class WriteWouldWaitError(Exception):
@@ -54,12 +78,52 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+class Wakeup:
+    """A doorbell for threads waiting for something new (the dispatcher: outbox events).
+
+    A waiter notes ``rings`` before it looks, then calls ``wait(seen, timeout)``, so a ring
+    while it was looking is never missed; any number of threads may wait.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._rings = 0
+
+    @property
+    def rings(self) -> int:
+        """How often it has rung."""
+        return self._rings
+
+    def ring(self) -> None:
+        """Wake every waiter."""
+        with self._condition:
+            self._rings += 1
+            self._condition.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> bool:
+        """Until it has rung since ``rings`` was ``seen``, at most ``timeout`` seconds;
+        whether it did."""
+        with self._condition:
+            return self._condition.wait_for(lambda: self._rings != seen, timeout)
+
+
 class Database:
     """One engine and the two kinds of transaction the services use."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS
+    ) -> None:
         self.url = normalize_url(url)
+        if make_url(self.url).get_backend_name() == "sqlite":
+            _create_private_file(self.url)
         self.engine: Engine = _create_engine(self.url, echo=echo)
+        if statement_timeout_ms:
+            _limit_statements(self.engine, statement_timeout_ms)
+        self.maintenance_engine: Engine = self.engine.execution_options(**{NO_TIME_LIMIT: True})
+        """The engine for migrations and other long administrative work: no time limit."""
+        self.new_events = Wakeup()
+        """Rung when outbox events may have been committed: after a commit of this process
+        (embedded store) or a NOTIFY from any process (PostgreSQL, see ``dispatch``)."""
         self._writer_lock = threading.Lock() if self.embedded else None
 
     @property
@@ -73,6 +137,13 @@ class Database:
         writers wait only for each other. A caller on an event loop may run a short
         operation in place, inside ``without_waiting``, instead of on a worker thread."""
         return self.dialect == "sqlite"
+
+    def events_committed(self) -> None:
+        """Called after a commit that wrote outbox events, to wake this process's
+        dispatchers. On PostgreSQL the NOTIFY sent with the events wakes every process's
+        dispatchers (this one's too), so there is nothing to do here."""
+        if self.embedded:
+            self.new_events.ring()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -154,6 +225,41 @@ def _locked() -> Exception:
     return exc.OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
 
 
+def _create_private_file(url: str) -> None:
+    """Create the SQLite file with mode 0600 before SQLite creates it with the umask's
+    (it gives the -wal and -shm files the database file's mode).
+
+    An existing file keeps its mode, which its owner may have chosen (a backup group, say);
+    a warning names one that other users can read.
+    """
+    parsed = make_url(url)
+    name = parsed.database
+    if not name or name == ":memory:" or parsed.query.get("uri") or name.startswith("file:"):
+        return
+    path = Path(name)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning(
+                "the store %s has mode %o: other users may read it; chmod 600 it (and its "
+                "-wal and -shm files)",
+                path,
+                mode,
+            )
+
+
+class _TimedSQLiteConnection(sqlite3.Connection):
+    """A SQLite connection that interrupts a statement running past its deadline."""
+
+    deadline = math.inf
+
+    def past_deadline(self) -> bool:
+        """SQLite's progress handler: a true answer interrupts the statement."""
+        return time.monotonic() > self.deadline
+
+
 def _create_engine(url: str, *, echo: bool) -> Engine:
     if url.startswith("sqlite"):
         # A pool as large as the server's thread pool: reopening SQLite connections (and
@@ -161,7 +267,7 @@ def _create_engine(url: str, *, echo: bool) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "factory": _TimedSQLiteConnection},
             pool_size=20,
             max_overflow=20,
         )
@@ -203,6 +309,53 @@ def _configure_sqlite(engine: Engine) -> None:
             raise
         finally:
             driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+
+
+def _limit_statements(engine: Engine, limit_ms: int) -> None:
+    """Cancel statements running longer than ``limit_ms`` with ``QueryTimeoutError``,
+    except on connections with the ``NO_TIME_LIMIT`` execution option."""
+    if engine.dialect.name == "sqlite":
+        _limit_sqlite_statements(engine, limit_ms / 1000)
+    else:
+        _limit_postgresql_statements(engine, limit_ms)
+
+    @event.listens_for(engine, "handle_error")
+    def _timed_out(context: ExceptionContext) -> BaseException | None:
+        error = context.original_exception
+        sqlite_interrupted = isinstance(error, sqlite3.OperationalError) and (
+            str(error) == "interrupted"
+        )
+        if sqlite_interrupted or getattr(error, "sqlstate", None) == "57014":
+            return QueryTimeoutError(limit_ms)
+        return None
+
+
+def _limit_sqlite_statements(engine: Engine, limit_s: float) -> None:
+    """A progress handler per connection; each statement sets the connection's deadline."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.set_progress_handler(dbapi_conn.past_deadline, SQLITE_PROGRESS_STEPS)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_statement(conn: Connection, cursor: Any, *_: Any) -> None:
+        unlimited = conn.get_execution_options().get(NO_TIME_LIMIT)
+        cursor.connection.deadline = math.inf if unlimited else time.monotonic() + limit_s
+
+
+def _limit_postgresql_statements(engine: Engine, limit_ms: int) -> None:
+    """The session's ``statement_timeout``, lifted per transaction for maintenance."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, false)", (str(limit_ms),))
+        dbapi_conn.commit()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(NO_TIME_LIMIT):
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")

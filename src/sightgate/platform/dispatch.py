@@ -12,6 +12,13 @@ A delivery transaction handles a run of consecutive events, for up to
 transaction overhead its main cost, and holding the write lock longer would make
 requests wait. If a handler fails, the events before it are delivered on their own and
 the cursor stops at the failing one.
+
+An idle dispatcher does not poll the store: it sleeps until a commit that wrote events
+wakes it (``Database.new_events``). On the embedded store the unit of work rings that bell
+in this process; on PostgreSQL the transaction sends a NOTIFY, which a listener thread on
+a connection of its own turns into a ring in every worker process. A slow poll
+(``POLL_INTERVAL``) finds what no bell announced: events written by another process on
+SQLite (the CLI), or committed while the listener was reconnecting.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -28,8 +36,14 @@ from typing import Protocol
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from sightgate.platform.db import Database
-from sightgate.platform.events import SYSTEM, StoredEvent, event_cursors_table, read_events
+from sightgate.platform.db import Database, Wakeup
+from sightgate.platform.events import (
+    EVENTS_CHANNEL,
+    SYSTEM,
+    StoredEvent,
+    event_cursors_table,
+    read_events,
+)
 from sightgate.platform.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -37,9 +51,14 @@ log = logging.getLogger(__name__)
 DELIVERY_TIME_BUDGET = 0.01
 """Seconds of handling after which a delivery transaction commits the events it has."""
 
-POLL_INTERVAL = 0.05
-"""Seconds an idle dispatcher waits before looking for new events: two cheap indexed reads,
-and the bulk of provisioning's propagation delay after a SCIM call."""
+POLL_INTERVAL = 1.0
+"""Seconds an idle dispatcher waits, unless woken, before looking for new events anyway."""
+
+LISTEN_CHECK_INTERVAL = 0.5
+"""Seconds between the PostgreSQL listener's checks whether it should stop."""
+
+RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
+"""Seconds the listener waits before reconnecting after consecutive failures (then the last)."""
 
 
 class Subscriber(Protocol):
@@ -92,14 +111,19 @@ class Dispatcher:
         return handled
 
     def run_forever(self, stop: threading.Event, poll_interval: float = POLL_INTERVAL) -> None:
-        """Deliver until ``stop`` is set, sleeping ``poll_interval`` when idle."""
-        while not stop.is_set():
-            try:
-                if self.run_once() == 0:
-                    stop.wait(poll_interval)
-            except Exception:  # a failing handler must not kill the worker
-                log.exception("event delivery failed; retrying")
-                stop.wait(max(poll_interval, 1.0))
+        """Deliver until ``stop`` is set; when idle, sleep until new events are announced,
+        at most ``poll_interval`` seconds. It delivers what is pending at once, so a worker
+        that starts catches up on what it missed."""
+        bell = self.db.new_events
+        with _rung_when_set(stop, bell), _notifications_ring(self.db, bell, stop):
+            while not stop.is_set():
+                seen = bell.rings
+                try:
+                    if self.run_once() == 0:
+                        bell.wait(seen, poll_interval)
+                except Exception:  # a failing handler must not kill the worker
+                    log.exception("event delivery failed; retrying")
+                    stop.wait(max(poll_interval, 1.0))
 
     def _deliver_batch(self, subscriber: Subscriber) -> int:
         start = self._ensure_cursor(subscriber.name)
@@ -179,6 +203,54 @@ class Dispatcher:
                 .where(event_cursors_table.c.subscriber == name)
                 .values(last_error=message[:2000], updated_at=datetime.now(UTC))
             )
+
+
+@contextmanager
+def _rung_when_set(stop: threading.Event, bell: Wakeup) -> Iterator[None]:
+    """Wake the dispatcher sleeping on ``bell`` when ``stop`` is set (SIGTERM, say)."""
+
+    def ring_on_stop() -> None:
+        stop.wait()
+        bell.ring()
+
+    threading.Thread(target=ring_on_stop, name="sightgate-dispatch-stop", daemon=True).start()
+    yield
+
+
+@contextmanager
+def _notifications_ring(db: Database, bell: Wakeup, stop: threading.Event) -> Iterator[None]:
+    """On PostgreSQL, a listener thread ringing ``bell`` for each NOTIFY of new events."""
+    if db.dialect == "postgresql":
+        threading.Thread(
+            target=_listen, args=(db, bell, stop), name="sightgate-dispatch-listen", daemon=True
+        ).start()
+    yield
+
+
+def _listen(db: Database, bell: Wakeup, stop: threading.Event) -> None:
+    """LISTEN on a connection of its own and ring ``bell`` for every notification, until
+    ``stop``. After each (re)connect it rings too: what was committed while nobody
+    listened is pending. A lost connection is reopened, waiting longer after each failure
+    in a row; meanwhile the dispatcher's slow poll keeps delivery going."""
+    import psycopg
+    from psycopg import sql
+
+    failures = 0
+    while not stop.is_set():
+        try:
+            args, kwargs = db.engine.dialect.create_connect_args(db.engine.url)
+            with psycopg.connect(*args, **kwargs, autocommit=True) as conn:
+                conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(EVENTS_CHANNEL)))
+                failures = 0
+                bell.ring()
+                while not stop.is_set():
+                    for _ in conn.notifies(timeout=LISTEN_CHECK_INTERVAL):
+                        bell.ring()
+        except psycopg.Error as error:
+            delay = RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)]
+            failures += 1
+            log.warning("listening for new events failed (%s); retrying in %.1f s", error, delay)
+            stop.wait(delay)
 
 
 def cursor_states(db: Database) -> list[CursorState]:

@@ -38,6 +38,9 @@ POSITION_TYPE = BigInteger().with_variant(Integer(), "sqlite")
 # are written: it makes positions commit in increasing order, so a reader that has seen
 # position N can never later find a smaller one appearing (no skipped events).
 OUTBOX_LOCK_KEY = 0x5347_4F42  # "SGOB"
+# The PostgreSQL notification channel a transaction that wrote outbox rows notifies; the
+# notification is delivered when (and only if) it commits, and wakes the dispatchers.
+EVENTS_CHANNEL = "sightgate_events"
 
 events_table = Table(
     "events",
@@ -120,11 +123,15 @@ class StoredEvent:
 
 
 def append_events(conn: Connection, actor: Actor, events: Sequence[DomainEvent]) -> None:
-    """Write ``events`` to the outbox inside the caller's transaction."""
+    """Write ``events`` to the outbox inside the caller's transaction (on PostgreSQL,
+    with a notification on ``EVENTS_CHANNEL`` for its commit)."""
     if not events:
         return
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:key), pg_notify(:channel, '')"),
+            {"key": OUTBOX_LOCK_KEY, "channel": EVENTS_CHANNEL},
+        )
     now = datetime.now(UTC)
     conn.execute(
         insert(events_table),

@@ -67,3 +67,5 @@ class UnitOfWork:
                 transaction.__exit__(type(error), error, error.__traceback__)
                 raise
         transaction.__exit__(exc_type, exc, tb)
+        if exc_type is None and events:
+            self.db.events_committed()

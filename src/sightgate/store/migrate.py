@@ -18,10 +18,10 @@ MIGRATION_LOCK_KEY = 0x5347_4D47  # "SGMG"
 
 
 def alembic_config(db: Database) -> Config:
-    """An Alembic configuration bound to ``db``'s engine."""
+    """An Alembic configuration bound to ``db``'s engine without a statement time limit."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = db.engine
+    config.attributes["engine"] = db.maintenance_engine
     return config
 
 
@@ -29,7 +29,7 @@ def upgrade(db: Database) -> None:
     """Bring the schema to the newest revision (safe to run concurrently on PostgreSQL)."""
     config = alembic_config(db)
     if db.dialect == "postgresql":
-        with db.engine.connect() as conn:
+        with db.maintenance_engine.connect() as conn:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
             try:
                 command.upgrade(config, "head")
