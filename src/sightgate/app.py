@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -55,6 +56,40 @@ class PathPrefixRouter:
             await self.rest(scope, receive, send)
 
 
+def landing_page(base_url: str) -> str:
+    """The HTML page at ``/``, for a person who opened the server in a browser."""
+    base = html.escape(base_url, quote=True)
+    return f"""<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>sightgate {__version__}</title></head>
+<body>
+<h1>sightgate {__version__}</h1>
+<p>A self-hostable equivalent of Amazon QuickSight embedded analytics with AWS IAM Identity
+Center: an identity store that IdPs such as Okta and Entra ID fill by SCIM 2.0, and the
+QuickSight, IdentityStore and SSO Admin APIs for the AWS SDKs and the aws cli.</p>
+<h2>Health</h2>
+<ul>
+<li><a href="{base}/healthz">/healthz</a>: the process is up</li>
+<li><a href="{base}/readyz">/readyz</a>: the store is reachable and its schema is current</li>
+</ul>
+<h2>SCIM 2.0</h2>
+<p>Each identity store has its own base URL. <code>sightgate scim token create</code> prints
+it with a bearer token for the IdP:</p>
+<pre>{base}/scim/&lt;IdentityStoreId&gt;/v2</pre>
+<h2>AWS APIs</h2>
+<p>Requests are signed with SigV4, using an access key from
+<code>sightgate keys create --account-id &lt;AccountId&gt;</code>:</p>
+<pre>aws quicksight list-users --aws-account-id &lt;AccountId&gt; --namespace default \\
+  --endpoint-url {base}</pre>
+<h2>Documentation</h2>
+<p><code>README.md</code> and <code>docs/</code> in the sightgate source tree:
+<code>docs/scim.md</code> (connecting an IdP), <code>docs/aws-api.md</code> (boto3 and the
+aws cli), <code>docs/provisioning.md</code>, <code>docs/api-coverage.md</code>.</p>
+</body>
+</html>
+"""
+
+
 def create_app(services: Services, settings: Settings) -> ASGIApp:
     """The sightgate HTTP application over ``services``.
 
@@ -63,12 +98,21 @@ def create_app(services: Services, settings: Settings) -> ASGIApp:
     checks and mounts the AWS-compatible API last, at ``/``: it answers every path no
     other route took, in the AWS error format.
     """
-    app = FastAPI(title="sightgate", version=__version__, docs_url=None, redoc_url=None)
+    # No OpenAPI document or docs UI: the APIs are SCIM's and AWS's, described elsewhere.
+    app = FastAPI(
+        title="sightgate", version=__version__, openapi_url=None, docs_url=None, redoc_url=None
+    )
     if settings.dev_mode:
         log.warning(
             "LOCAL-TEST MODE: any well-formed AWS credentials are accepted for any account. "
             "Never use --dev with real data."
         )
+
+    @app.get("/", include_in_schema=False)
+    def landing(request: Request) -> HTMLResponse:
+        """What this server is and where to go; no AWS operation is a GET of ``/``."""
+        base = settings.public_url or str(request.base_url)
+        return HTMLResponse(landing_page(base.rstrip("/")))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

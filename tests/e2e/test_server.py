@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -11,8 +12,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from sightgate import __version__
 from sightgate.platform.db import Database
-from tests.e2e.helpers import cli_env, run_cli, running_server
+from tests.e2e.helpers import cli_env, free_port, run_cli, running_server
 
 pytestmark = pytest.mark.e2e
 
@@ -111,3 +113,48 @@ def test_logs_are_json_lines_without_credentials(tmp_path: Path) -> None:
     requests = [line for line in lines if line.get("message") == "request"]
     assert requests and requests[0]["path"] == "/healthz" and requests[0]["status"] == 200
     assert "s3cr3t" not in stderr
+
+
+def test_a_busy_port_is_one_error_line_and_nothing_claims_to_serve(tmp_path: Path) -> None:
+    """ "serving on" is printed once the port is ours; a taken port is one line, status 1."""
+    env = cli_env(tmp_path / "data", None)
+    port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        result = run_cli(env, "serve", "--port", str(port))
+    assert result.returncode == 1
+    assert "serving on" not in result.stdout
+    [line] = result.stderr.splitlines()
+    assert line == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+def test_the_root_is_a_landing_page_and_there_is_no_empty_openapi(tmp_path: Path) -> None:
+    """GET / says what this is and where to go; the AWS API still answers POST /."""
+    env = cli_env(tmp_path / "data", None)
+    with running_server(env) as base:
+        page = httpx.get(f"{base}/")
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        for needle in ("sightgate", __version__, "/healthz", "/readyz"):
+            assert needle in page.text
+        assert f"{base}/scim/&lt;IdentityStoreId&gt;/v2" in page.text
+        assert f"--endpoint-url {base}" in page.text
+        assert f'href="{base}/healthz"' in page.text
+        assert "<script" not in page.text
+        for path in ("/openapi.json", "/docs", "/redoc"):
+            assert httpx.get(f"{base}{path}").status_code == 404, path
+        aws = httpx.post(
+            f"{base}/",
+            headers={"X-Amz-Target": "AWSIdentityStore.ListUsers"},
+            content=b"{}",
+        )
+        assert aws.status_code in {400, 403}
+        assert "__type" in aws.json()
+
+
+def test_the_landing_page_escapes_the_host(tmp_path: Path) -> None:
+    env = cli_env(tmp_path / "data", None)
+    with running_server(env) as base:
+        page = httpx.get(f"{base}/", headers={"Host": "<b>evil</b>"})
+    assert "<b>evil</b>" not in page.text
