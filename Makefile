@@ -2,22 +2,31 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two stamps: running sightgate needs only the package; tests also need the dev tooling
+# and newman (npm), so Node is needed for `make test` and never for `make run`.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 # The aws CLI (v1, from PyPI) lives in its own venv: its docutils pin clashes with scim2-cli.
 AWSCLI_VENV ?= .venv-awscli
 AWSCLI_STAMP := $(AWSCLI_VENV)/.installed
-HOST ?= 127.0.0.1
-PORT ?= 8080
+# The server's address comes from SIGHTGATE_HOST / SIGHTGATE_PORT (default 127.0.0.1:8080);
+# HOST=... or PORT=... on make's command line override them.
+SERVE_ARGS := $(if $(filter command line,$(origin HOST)),--host $(HOST)) \
+	$(if $(filter command line,$(origin PORT)),--port $(PORT))
 
-.PHONY: install run test test-fast lint typecheck check bench clean
+.PHONY: install install-dev awscli run test test-fast lint typecheck check bench clean
 
-# package.json pins newman, which runs the Entra SCIM collection in tests/conformance.
-$(STAMP): pyproject.toml $(wildcard package.json package-lock.json)
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+# package.json pins newman, which runs the Entra SCIM collection in tests/conformance.
+$(DEV_STAMP): $(RUN_STAMP) $(wildcard package.json package-lock.json)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	if [ -f package.json ]; then npm ci --no-audit --no-fund; fi
-	touch $(STAMP)
+	touch $(DEV_STAMP)
 
 $(AWSCLI_STAMP):
 	$(PYTHON) -m venv $(AWSCLI_VENV)
@@ -25,26 +34,30 @@ $(AWSCLI_STAMP):
 	$(AWSCLI_VENV)/bin/pip install --quiet 'awscli>=1.44,<2'
 	touch $(AWSCLI_STAMP)
 
-install: $(STAMP)
+install: $(RUN_STAMP)
+
+install-dev: $(DEV_STAMP)
+
+awscli: $(AWSCLI_STAMP)
 
 run: install
 	$(BIN)/sightgate db upgrade
 	$(BIN)/sightgate demo load
-	$(BIN)/sightgate serve --host $(HOST) --port $(PORT)
+	$(BIN)/sightgate serve $(strip $(SERVE_ARGS))
 
-test: install $(AWSCLI_STAMP)
+test: install-dev awscli
 	SIGHTGATE_AWS_CLI=$(abspath $(AWSCLI_VENV))/bin/aws $(BIN)/pytest
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/ruff format --check src tests scripts bench
 
-typecheck: install
+typecheck: install-dev
 	$(BIN)/mypy
 
 check: lint typecheck test
 
-bench: install
+bench: install-dev
 	$(BIN)/python -m bench
 
 clean:
