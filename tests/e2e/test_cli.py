@@ -123,6 +123,42 @@ def test_demo_load_twice_creates_once(env: dict[str, str]) -> None:
     assert len(run_json(env, "users", "list")["Users"]) == 10
 
 
+DEMO_DOMAINS = {
+    "internal": "isv.example",
+    "red": "red-customer.example",
+    "blue": "blue-customer.example",
+}
+
+
+def test_demo_users_have_names_and_emails(env: dict[str, str]) -> None:
+    """``aws quicksight list-users`` shows real addresses, not placeholders."""
+    run_json(env, "demo", "load")
+    users = run_json(env, "users", "list")["Users"]
+    for user in users:
+        given, family = user["Name"]["GivenName"], user["Name"]["FamilyName"]
+        assert user["DisplayName"] == f"{given} {family}"
+        [email] = user["Emails"]
+        assert email["Primary"] is True
+        assert email["Value"].endswith("@" + DEMO_DOMAINS[user["UserName"].split("-")[0]])
+    assert len({u["Emails"][0]["Value"] for u in users}) == len(users) == 10
+
+
+def test_demo_load_fills_in_what_an_older_demo_left_out(env: dict[str, str]) -> None:
+    """Users of an earlier demo get names and e-mails; nothing set by hand is overwritten."""
+    run_json(env, "instances", "create", "--type", "ACCOUNT", "--account-id", "111122223333")
+    run_json(env, "users", "create", "--user-name", "internal-admin-1")
+    run_json(env, "users", "create", "--user-name", "internal-admin-2", "--display-name", "Me")
+    loaded = run_json(env, "demo", "load")
+    assert (loaded["UsersCreated"], loaded["UsersUpdated"]) == (8, 2)
+    users = {u["UserName"]: u for u in run_json(env, "users", "list")["Users"]}
+    first, second = users["internal-admin-1"], users["internal-admin-2"]
+    assert first["DisplayName"] and first["Emails"] and first["Name"]
+    assert second["DisplayName"] == "Me"
+    assert second["Emails"][0]["Value"].endswith("@isv.example")
+    again = run_json(env, "demo", "load")
+    assert (again["UsersCreated"], again["UsersUpdated"]) == (0, 0)
+
+
 def test_data_dir_option_overrides_the_environment(env: dict[str, str], tmp_path: Path) -> None:
     if "SIGHTGATE_DATABASE_URL" in env:
         pytest.skip("the data directory only matters for the embedded store")

@@ -41,14 +41,18 @@ def test_server_is_healthy_and_ready_with_the_demo_loaded(tmp_path: Path) -> Non
         )
         deadline = time.monotonic() + 30  # the embedded server provisions in the background
         roles: dict[str, str] = {}
+        emails: dict[str, str] = {}
         while len(roles) < 10 and time.monotonic() < deadline:
             listed = quicksight.list_users(AwsAccountId="111122223333", Namespace="default")
             roles = {u["UserName"]: u["Role"] for u in listed["UserList"]}
+            emails = {u["UserName"]: u["Email"] for u in listed["UserList"]}
             time.sleep(0.2)
         assert roles["internal-admin-1"] == "ADMIN"
         assert roles["internal-author-1"] == "AUTHOR"
         assert roles["red-customer-reader-1"] == "READER"
         assert len(roles) == 10
+        assert emails["internal-admin-1"] == "amara.okafor@isv.example"
+        assert emails["red-customer-reader-1"] == "sofia.rossi@red-customer.example"
     users = json.loads(run_cli(env, "users", "list", "--json").stdout)["Users"]
     assert len(users) == 10
 

@@ -1,13 +1,17 @@
 """Loads the demo scenario through the services; running it twice changes nothing.
 
 So far it loads what exists of the product: the Identity Center instance, the identity
-store's users, groups and memberships, and the analytics account subscribed with the
-blog's role groups (users reach it through provisioning, a later step).
+store's users (with names and e-mails), groups and memberships, and the analytics account
+subscribed with the blog's role groups (users reach it through provisioning).
+
+A store loaded by an older demo, whose users had no names or e-mails, gets them on the
+next load; whatever a user already has is kept.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from importlib import resources
 from typing import Any
 
@@ -15,7 +19,7 @@ import yaml
 
 from sightgate.analytics.directory.model import SubscriptionRequest
 from sightgate.bootstrap import Services
-from sightgate.identity.model import GroupFields, InstanceType, UserFields
+from sightgate.identity.model import Email, GroupFields, InstanceType, Name, User, UserFields
 from sightgate.platform.errors import NotFoundError
 from sightgate.platform.events import Actor
 
@@ -30,6 +34,7 @@ class DemoSummary:
     identity_store_id: str
     instance_arn: str
     users_created: int
+    users_updated: int
     groups_created: int
     memberships_created: int
     account_subscribed: bool
@@ -40,6 +45,7 @@ class DemoSummary:
             "IdentityStoreId": self.identity_store_id,
             "InstanceArn": self.instance_arn,
             "UsersCreated": self.users_created,
+            "UsersUpdated": self.users_updated,
             "GroupsCreated": self.groups_created,
             "MembershipsCreated": self.memberships_created,
             "AccountSubscribed": self.account_subscribed,
@@ -81,15 +87,19 @@ def load_demo(services: Services, scenario: dict[str, Any] | None = None) -> Dem
             groups_created += 1
         group_ids[name] = group.group_id
 
-    users_created = memberships_created = 0
+    users_created = users_updated = memberships_created = 0
     members: dict[str, list[str]] = {name: [] for name in group_ids}
     for entry in scenario["users"]:
-        user = identity.find_user(store_id, entry["userName"])
+        demo = _user_fields(entry)
+        user = identity.find_user(store_id, demo.user_name)
         if user is None:
-            user = identity.create_user(
-                store_id, UserFields(user_name=entry["userName"]), DEMO_ACTOR
-            )
+            user = identity.create_user(store_id, demo, DEMO_ACTOR)
             users_created += 1
+        elif _filled_in(user, demo) != user.fields():
+            user = identity.update_user(
+                store_id, user.user_id, partial(_filled_in, demo=demo), DEMO_ACTOR
+            )
+            users_updated += 1
         for group_name in entry.get("groups", []):
             members[group_name].append(user.user_id)
     for group_name, user_ids in members.items():
@@ -99,11 +109,36 @@ def load_demo(services: Services, scenario: dict[str, Any] | None = None) -> Dem
         identity_store_id=store_id,
         instance_arn=instance.instance_arn,
         users_created=users_created,
+        users_updated=users_updated,
         groups_created=groups_created,
         memberships_created=memberships_created,
         account_subscribed=_subscribe(
             services, scenario["analytics_account"], instance.instance_arn
         ),
+    )
+
+
+def _user_fields(entry: dict[str, Any]) -> UserFields:
+    """A scenario user: user name, display name, given and family name, one e-mail."""
+    name = entry.get("name", {})
+    email = entry.get("email")
+    return UserFields(
+        user_name=entry["userName"],
+        display_name=entry.get("displayName"),
+        name=Name(given_name=name.get("givenName"), family_name=name.get("familyName")),
+        emails=(Email(value=email, type="work", primary=True),) if email else (),
+    )
+
+
+def _filled_in(user: User, demo: UserFields) -> UserFields:
+    """The user's fields with the demo's display name, name and e-mail where the user has
+    none (as an older demo left them); never overwrites what is there."""
+    current = user.fields()
+    return replace(
+        current,
+        display_name=current.display_name or demo.display_name,
+        name=current.name if current.name != Name() else demo.name,
+        emails=current.emails or demo.emails,
     )
 
 
