@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from sightgate.analytics.directory import arns
 from sightgate.analytics.directory.model import (
     Role,
+    Tag,
     UserRegistration,
     iam_principal_id,
     name_key,
+    parse_external_login,
     parse_role,
     validate_account_name,
+    validate_description,
+    validate_email_address,
     validate_namespace_name,
+    validate_tag_key,
+    validate_tags,
 )
 from sightgate.platform.errors import ValidationError
 
@@ -86,3 +94,50 @@ def test_an_iam_registration_resolves_its_user_name() -> None:
         session_name="alice",
     ).validated("111122223333")
     assert (registration.user_name, registration.identity_type) == ("Embed/alice", "IAM")
+
+
+def test_an_iam_registration_without_an_iam_arn_is_the_iam_user_of_that_name() -> None:
+    registration = UserRegistration(
+        "IAM", "a@example.com", "READER", user_name="tfacctest"
+    ).validated("111122223333")
+    assert (registration.user_name, registration.iam_arn) == ("tfacctest", None)
+
+    for invalid, field in (
+        (UserRegistration("IAM", "a@example.com", "READER"), "UserName"),
+        (
+            UserRegistration("IAM", "a@example.com", "READER", user_name="u", session_name="s1"),
+            "SessionName",
+        ),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            invalid.validated("111122223333")
+        assert caught.value.field == field
+
+
+LONE_SURROGATE = "bad\ud800text"
+
+
+@pytest.mark.parametrize(
+    ("check", "field"),
+    [
+        (lambda: validate_description(LONE_SURROGATE), "Description"),
+        (lambda: validate_tag_key(LONE_SURROGATE), "TagKeys"),
+        (lambda: validate_tags((Tag("k", LONE_SURROGATE),)), "Tags"),
+        (lambda: validate_email_address(f"{LONE_SURROGATE}@example.com", "Email"), "Email"),
+        (
+            lambda: parse_external_login(
+                "CUSTOM_OIDC", f"https://idp.example/{LONE_SURROGATE}", None
+            ),
+            "CustomFederationProviderUrl",
+        ),
+        (
+            lambda: parse_external_login("COGNITO", None, LONE_SURROGATE),
+            "ExternalLoginId",
+        ),
+    ],
+)
+def test_text_with_a_lone_surrogate_is_refused(check: Callable[[], object], field: str) -> None:
+    # The CLI and YAML rules can carry lone surrogates; no store can hold one.
+    with pytest.raises(ValidationError) as caught:
+        check()
+    assert caught.value.field == field

@@ -21,6 +21,7 @@ from sightgate.analytics.directory.model import (
     Tag,
     UserRegistration,
     UserUpdate,
+    iam_principal_id,
 )
 from sightgate.analytics.directory.services import Directory
 from sightgate.bootstrap import Services
@@ -96,10 +97,27 @@ def test_an_iam_user_is_named_after_the_iam_identity(
     assert directory.users.describe(ACCOUNT, "default", "embedrole/ALICE@example.com") == embed
 
 
+def test_an_iam_user_without_an_iam_arn_is_named_by_user_name(
+    directory: Directory, account: AccountSubscription
+) -> None:
+    # IamArn is optional in RegisterUser's model and API reference.
+    user = register(directory, "tfacctest", identity_type="IAM")
+
+    assert (user.user_name, user.iam_arn, user.identity_type) == (
+        "tfacctest",
+        None,
+        IdentityType.IAM,
+    )
+    assert user.arn == f"arn:aws:quicksight:{REGION}:{ACCOUNT}:user/default/tfacctest"
+    # The principal id is the one of the account's IAM user of that name.
+    assert user.principal_id == iam_principal_id(f"arn:aws:iam::{ACCOUNT}:user/tfacctest", None)
+
+
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"identity_type": "IAM"}, "IamArn"),
+        ({"identity_type": "IAM", "user_name": None}, "UserName"),
+        ({"identity_type": "IAM", "session_name": "s1"}, "SessionName"),
         ({"identity_type": "IAM", "iam_arn": "arn:aws:iam::111122223333:group/x"}, "IamArn"),
         ({"identity_type": "IAM", "iam_arn": "arn:aws:iam::999999999999:user/x"}, "IamArn"),
         ({"identity_type": "IAM", "iam_arn": "arn:aws:iam::111122223333:role/R"}, "SessionName"),
@@ -153,6 +171,12 @@ def test_an_iam_user_is_named_after_the_iam_identity(
         ({"tags": (Tag("", "v"),)}, "TagKeys"),
         ({"tags": (Tag("k", "v" * 257),)}, "Tags"),
         ({"tags": (Tag("k", "a"), Tag("k", "b"))}, "Tags"),
+        ({"tags": (Tag("k", "\udfff"),)}, "Tags"),
+        ({"tags": (Tag("\ud800", "v"),)}, "TagKeys"),
+        (
+            {"external_login_federation_provider_type": "COGNITO", "external_login_id": "\ud800"},
+            "ExternalLoginId",
+        ),
     ],
 )
 def test_invalid_registrations_are_refused_naming_the_field(

@@ -132,9 +132,10 @@ def test_a_second_account_sees_nothing_of_the_first(dev_qs: Any) -> None:
                 AwsAccountId=SECOND_ACCOUNT, Namespace="dev-tenant", GroupName="firsts"
             )
         ),
+        # In dev mode an ARN's account is the caller's, as AwsAccountId is in a URI.
         code_of(
             lambda: dev_qs.list_tags_for_resource(
-                ResourceArn=f"arn:aws:quicksight:us-east-1:{DEV_ACCOUNT}:namespace/dev-tenant"
+                ResourceArn=f"arn:aws:quicksight:us-east-1:{SECOND_ACCOUNT}:namespace/dev-tenant"
             )
         ),
     ]

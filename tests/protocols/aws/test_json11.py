@@ -112,7 +112,11 @@ def test_forged_next_token_is_a_validation_exception(server: Server) -> None:
 
     ids.list_users(IdentityStoreId=STORE_ID, NextToken=token)
     with pytest.raises(ClientError) as caught:
-        ids.list_users(IdentityStoreId=STORE_ID, NextToken=token.replace(".", ".x", 1))
+        middle = len(token) // 2
+        flipped = "A" if token[middle] != "A" else "B"
+        ids.list_users(
+            IdentityStoreId=STORE_ID, NextToken=token[:middle] + flipped + token[middle + 1 :]
+        )
 
     assert caught.value.response["Error"]["Code"] == "ValidationException"
 

@@ -1,11 +1,18 @@
-"""NextTokens: opaque, signed, bound to service, operation and account."""
+"""NextTokens: encrypted and authenticated, bound to service, operation and account."""
 
 from __future__ import annotations
 
+import base64
+import re
+import zlib
+from typing import Any
+
 import pytest
 
+from sightgate.platform.pagination import Page
 from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.errors import AwsError
+from sightgate.protocols.aws.handlers.paging import next_token, page_of, page_request
 from sightgate.protocols.aws.pagination import PageTokens
 
 TOKENS = PageTokens(b"0123456789abcdef0123456789abcdef")
@@ -21,21 +28,51 @@ def test_round_trip_and_opacity() -> None:
     token = TOKENS.encode({"after": "alice", "n": 3})
 
     assert TOKENS.decode(token, service="quicksight") == {"after": "alice", "n": 3}
-    assert "alice" not in token or "." in token  # signed; not a bare readable cursor
+    # Encrypted, not merely signed: neither the position nor anything else can be read out.
+    readable = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    for variant in (readable, *_inflated(readable)):
+        assert b"alice" not in variant
+    assert "alice" not in token
+    assert re.fullmatch(r"[-a-zA-Z0-9+=/_]*", token)  # every model's NextToken pattern
+
+
+def _inflated(data: bytes) -> list[bytes]:
+    """What zlib makes of any suffix of ``data`` (the old tokens were zlib'd JSON)."""
+    found = []
+    for start in range(len(data)):
+        try:
+            found.append(zlib.decompress(data[start:]))
+        except zlib.error:
+            continue
+    return found
+
+
+def _flipped(token: str, index: int) -> str:
+    return token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1 :]
 
 
 @pytest.mark.parametrize(
     ("service", "code"),
-    [("quicksight", "InvalidNextTokenException"), ("identitystore", "ValidationException")],
+    [
+        ("quicksight", "InvalidNextTokenException"),
+        ("identitystore", "ValidationException"),
+        ("sso-admin", "ValidationException"),
+    ],
 )
 def test_forged_tokens_are_the_services_error(service: str, code: str) -> None:
     token = TOKENS.encode({"after": "alice"})
     other_key = PageTokens(b"another-key-of-enough-length!!").encode({"after": "alice"})
 
-    payload, _, signature = token.rpartition(".")
-    tampered_payload = ("x" if payload[0] != "x" else "y") + payload[1:] + "." + signature
-    tampered_signature = payload + "." + signature[::-1]
-    for forged in ("", "garbage", tampered_payload, tampered_signature, other_key):
+    for forged in (
+        "",
+        "garbage",
+        _flipped(token, len(token) // 2),
+        _flipped(token, len(token) - 3),
+        token[:-8],
+        other_key,
+        "é" + token,
+        "A" * 10_000,
+    ):
         with pytest.raises(AwsError) as caught:
             TOKENS.decode(forged, service=service)
         assert caught.value.code == code
@@ -58,3 +95,39 @@ def test_context_tokens_do_not_cross_operations_services_or_accounts() -> None:
 def test_short_keys_are_refused() -> None:
     with pytest.raises(ValueError, match="16 bytes"):
         PageTokens(b"short")
+
+
+def test_a_token_is_bound_to_every_member_that_defines_the_list() -> None:
+    ctx = context(service="identitystore")
+    params: dict[str, Any] = {
+        "IdentityStoreId": "d-1",
+        "Filters": [{"AttributePath": "UserName", "AttributeValue": "a"}],
+        "MaxResults": 1,
+    }
+    token = next_token(ctx, Page(["a"], "key-1"), params)["NextToken"]
+
+    # MaxResults may change from page to page; nothing else may.
+    assert page_request(ctx, {**params, "MaxResults": 5, "NextToken": token}) == (5, "key-1")
+    other_filter = [{"AttributePath": "UserName", "AttributeValue": "b"}]
+    for changed in (
+        {"Filters": other_filter},
+        {"IdentityStoreId": "d-2"},
+        {"Filters": None},
+    ):
+        listed = {k: v for k, v in {**params, **changed}.items() if v is not None}
+        with pytest.raises(AwsError) as caught:
+            page_request(ctx, {**listed, "NextToken": token})
+        assert caught.value.code == "ValidationException"
+
+
+def test_short_lists_returned_whole_are_paged_and_check_their_tokens() -> None:
+    ctx = context(service="sso-admin", operation="ListInstances")
+    items = ["c", "a", "b"]
+
+    first, token = page_of(ctx, {"MaxResults": 2}, items, key=str)
+    rest, end = page_of(ctx, {"MaxResults": 2, **token}, items, key=str)
+
+    assert (first, rest, end) == (["a", "b"], ["c"], {})
+    with pytest.raises(AwsError) as caught:
+        page_of(ctx, {"NextToken": "forged"}, items, key=str)
+    assert caught.value.code == "ValidationException"

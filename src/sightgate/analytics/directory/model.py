@@ -20,6 +20,7 @@ from typing import TypeVar
 from email_validator import EmailNotValidError, validate_email
 
 from sightgate.platform.errors import ValidationError
+from sightgate.platform.jsontext import has_surrogate
 
 DEFAULT_NAMESPACE = "default"
 ACCOUNT_CREATED = "ACCOUNT_CREATED"
@@ -319,12 +320,18 @@ class UserRegistration:
 
         For IAM identities the user name comes from ``iam_arn``: the IAM user's name, or
         ``<role name>/<session name>`` for a role (a given ``user_name`` is ignored, as
-        QuickSight does); the identity must belong to ``account_id``.
+        QuickSight does); the identity must belong to ``account_id``. ``IamArn`` is
+        optional in the API: without it the user is the IAM user named ``user_name``.
         """
         identity_type = parse_enum(IdentityType, self.identity_type, "IdentityType")
         user_name, iam_arn, session_name = self.user_name, self.iam_arn, self.session_name
-        if identity_type is IdentityType.IAM:
+        if identity_type is IdentityType.IAM and iam_arn is not None:
             user_name, iam_arn, session_name = _iam_identity(account_id, iam_arn, session_name)
+        elif identity_type is IdentityType.IAM:
+            if session_name is not None:
+                raise ValidationError("SessionName", "is only for IAM roles, named by IamArn")
+            if user_name is None:
+                raise ValidationError("UserName", "is required with IdentityType IAM and no IamArn")
         else:
             if iam_arn is not None or session_name is not None:
                 field = "IamArn" if iam_arn is not None else "SessionName"
@@ -557,6 +564,15 @@ def validate_description(value: str | None) -> str | None:
         return None
     if not isinstance(value, str) or not 0 < len(value) <= MAX_DESCRIPTION_LENGTH:
         raise ValidationError("Description", f"must be 1 to {MAX_DESCRIPTION_LENGTH} characters")
+    return validate_text(value, "Description")
+
+
+def validate_text(value: str, field: str) -> str:
+    """``value`` if it is text that can be stored: no lone surrogate (``\ud800``), which no
+    database encoding holds (CLI arguments and YAML can carry them; JSON bodies are
+    refused earlier by ``platform.jsontext``)."""
+    if has_surrogate(value):
+        raise ValidationError(field, "holds a lone surrogate (U+D800 to U+DFFF), not a character")
     return value
 
 
@@ -564,6 +580,7 @@ def validate_email_address(value: object, field: str) -> str:
     """A syntactically valid e-mail address (deliverability is not checked)."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field, "is required")
+    validate_text(value, field)
     try:
         validate_email(value.strip(), check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as error:
@@ -586,6 +603,7 @@ def validate_tags(tags: tuple[Tag, ...] | list[Tag]) -> tuple[Tag, ...]:
         validate_tag_key(tag.key)
         if not isinstance(tag.value, str) or len(tag.value) > 256:
             raise ValidationError("Tags", "a tag value is a string of at most 256 characters")
+        validate_text(tag.value, "Tags")
     if len({tag.key for tag in tags}) != len(tags):
         raise ValidationError("Tags", "the same key appears twice")
     return tuple(tags)
@@ -595,7 +613,7 @@ def validate_tag_key(key: object) -> str:
     """A tag key: 1 to 128 characters."""
     if not isinstance(key, str) or not 0 < len(key) <= 128:
         raise ValidationError("TagKeys", "a tag key is 1 to 128 characters")
-    return key
+    return validate_text(key, "TagKeys")
 
 
 def parse_external_login(
@@ -621,8 +639,11 @@ def parse_external_login(
         provider_url = COGNITO_PROVIDER_URL
     elif provider_url is None or not _URL.fullmatch(provider_url):
         raise ValidationError("CustomFederationProviderUrl", "CUSTOM_OIDC needs an https URL")
+    validate_text(provider_url, "CustomFederationProviderUrl")
     if login_id is not None and not 0 < len(login_id) <= 256:
         raise ValidationError("ExternalLoginId", "must be 1 to 256 characters")
+    if login_id is not None:
+        validate_text(login_id, "ExternalLoginId")
     return ExternalLogin(provider, provider_url, login_id)
 
 
@@ -639,11 +660,9 @@ def iam_principal_id(iam_arn: str, session_name: str | None) -> str:
 
 
 def _iam_identity(
-    account_id: str, iam_arn: str | None, session_name: str | None
+    account_id: str, iam_arn: str, session_name: str | None
 ) -> tuple[str, str, str | None]:
-    """(user name, IAM ARN, session name) of an IAM registration."""
-    if iam_arn is None:
-        raise ValidationError("IamArn", "is required with IdentityType IAM")
+    """(user name, IAM ARN, session name) of an IAM registration that names its identity."""
     match = _IAM_ARN.fullmatch(iam_arn)
     if match is None:
         raise ValidationError("IamArn", "must be the ARN of an IAM user or role")

@@ -309,11 +309,14 @@ class UserService:
 
 
 def _principal_id(account: AccountSubscription, registration: UserRegistration) -> str:
-    """IAM: derived from the IAM identity; Identity Center: the identity-store user id when
-    linked; otherwise ``user/<directory id>/<uuid>`` as QuickSight's own users have."""
+    """IAM: derived from the IAM identity (without ``IamArn``, the account's IAM user of
+    that name); Identity Center: the identity-store user id when linked; otherwise
+    ``user/<directory id>/<uuid>`` as QuickSight's own users have."""
     if registration.identity_type == IdentityType.IAM:
-        assert registration.iam_arn is not None  # validated() requires it for IAM
-        return iam_principal_id(registration.iam_arn, registration.session_name)
+        iam_arn = registration.iam_arn or (
+            f"arn:aws:iam::{account.account_id}:user/{registration.user_name}"
+        )
+        return iam_principal_id(iam_arn, registration.session_name)
     if registration.identity_store_user_id is not None:
         return registration.identity_store_user_id
     return f"user/{account.directory_id}/{uuid.uuid4()}"

@@ -1,11 +1,13 @@
 """The ASGI app that serves QuickSight (rest-json) and IdentityStore / SSO Admin (json 1.1).
 
-One request goes: route (by ``X-Amz-Target`` or by the QuickSight URI templates) -> read
-the body (size-limited) -> verify SigV4 -> scope the account -> find the handler -> parse
-and validate the input against the model -> run the handler in a worker thread ->
-serialize the output. Any failure on the way is an ``AwsError`` rendered in the routed
-protocol's error shape, so an AWS SDK always gets an error code it can parse, never an
-HTML page.
+One request goes: route (by ``X-Amz-Target`` or by the QuickSight URI templates) ->
+authenticate its headers (SigV4 header, scope, date window, known key) -> read the body
+(size-limited) -> verify the signature over it -> scope the account -> find the handler ->
+parse and validate the input against the model -> run the handler in a worker thread ->
+serialize the output. Nothing of the body is read before the headers authenticate, so
+an unauthenticated client cannot make the server buffer megabytes. Any failure on the
+way is an ``AwsError`` rendered in the routed protocol's error shape, so an AWS SDK
+always gets an error code it can parse, never an HTML page.
 
 Mount it last on the main app (``app.mount("/", build_aws_app(...))``): it answers every
 path, so routes added after it would be shadowed.
@@ -14,6 +16,7 @@ path, so routes added after it would be shadowed.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,13 +31,14 @@ from sightgate.protocols.aws import errors, inputs, models, outputs, sigv4
 from sightgate.protocols.aws.context import Handler, RequestContext
 from sightgate.protocols.aws.errors import AwsError
 from sightgate.protocols.aws.pagination import PageTokens
-from sightgate.protocols.aws.routing import RestRouter, query_pairs
+from sightgate.protocols.aws.routing import EncodingError, RestRouter, query_pairs
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 # QuickSight URI labels that name the account the call acts on.
 _ACCOUNT_LABELS = ("AwsAccountId", "awsAccountId", "accountId")
+_ARN_ACCOUNT = re.compile(r"arn:[^:]*:[^:]*:[^:]*:(?P<account>[0-9]{12}):")
 
 
 @dataclass(frozen=True)
@@ -120,49 +124,56 @@ class AwsApi:
     def _route(self, scope: Scope) -> _Routed:
         method = scope["method"].upper()
         path = _raw_path(scope)
-        query = query_pairs(scope.get("query_string", b"").decode("latin-1"))
         target = _header(scope, "x-amz-target")
         if target and method == "POST" and path == "/":
             prefix, _, operation = target.rpartition(".")
             spec = models.by_target_prefix(prefix)
             if spec is None or operation not in spec.operation_names:
                 raise errors.unknown_operation(f"unknown X-Amz-Target {target!r}")
-            return _Routed(spec, operation, {}, query, frozenset())
-        match = self.quicksight.match(method, path, query)
+            return _Routed(spec, operation, {}, self._query(scope, spec), frozenset())
+        spec = models.service("quicksight")
+        query = self._query(scope, spec)
+        try:
+            match = self.quicksight.match(method, path, query)
+        except EncodingError as error:
+            raise errors.validation_error(spec.name, f"the request URI has {error}") from None
         if match is None:
             raise errors.unknown_operation(f"no operation matches {method} {path}")
-        return _Routed(
-            models.service("quicksight"),
-            match.operation,
-            match.labels,
-            query,
-            match.bound_query_keys,
-        )
+        return _Routed(spec, match.operation, match.labels, query, match.bound_query_keys)
+
+    @staticmethod
+    def _query(scope: Scope, spec: models.ServiceSpec) -> list[tuple[str, str]]:
+        """The decoded query pairs; text that is not percent-encoded UTF-8 is the service's
+        validation error (a 400), never a value altered on the way."""
+        try:
+            return query_pairs(scope.get("query_string", b"").decode("latin-1"))
+        except EncodingError as error:
+            raise errors.validation_error(spec.name, f"the query string has {error}") from None
 
     async def _serve(
         self, scope: Scope, receive: Receive, routed: _Routed, request_id: str
     ) -> tuple[int, dict[str, str], bytes]:
         spec = routed.spec
-        body = await self._read_body(scope, receive)
         headers = [
             (name.decode("latin-1").lower(), value.decode("latin-1"))
             for name, value in scope["headers"]
         ]
-        signed = sigv4.SignedRequest(
+        head = sigv4.RequestHead(
             method=scope["method"].upper(),
             raw_path=_raw_path(scope, strip_root=False),
             query_string=scope.get("query_string", b"").decode("latin-1"),
             headers=headers,
-            body=body,
         )
-        caller = await run_in_threadpool(
-            sigv4.authenticate,
-            signed,
+        checked = await run_in_threadpool(
+            sigv4.authenticate_headers,
+            head,
             self.credentials,
             signing_name=spec.signing_name,
             now=self.clock(),
             dev_mode=self.dev_mode,
         )
+        body = await self._read_body(scope, receive)
+        caller = sigv4.verify_body(checked, head, body)
         ctx = RequestContext(
             service=spec.name,
             operation=routed.operation,
@@ -204,13 +215,18 @@ class AwsApi:
         return status, out_headers, out_body
 
     def _account(self, spec: models.ServiceSpec, routed: _Routed, caller: sigv4.Caller) -> str:
-        """The caller's account; a QuickSight URI naming another account is AccessDenied
-        (in dev mode the URI's account simply is the caller's)."""
+        """The caller's account; a QuickSight URI naming another account is AccessDenied.
+
+        In dev mode the account the URI names simply is the caller's: its ``AwsAccountId``,
+        or the account field of a ``ResourceArn`` label (TagResource and the like).
+        """
         uri_account = next(
             (routed.labels[name] for name in _ACCOUNT_LABELS if name in routed.labels), None
         )
         if self.dev_mode:
-            return sigv4.dev_account_id(caller, uri_account)
+            return sigv4.dev_account_id(
+                caller, uri_account or _arn_account(routed.labels.get("ResourceArn"))
+            )
         assert caller.credential is not None  # outside dev mode the key is always known
         account = caller.credential.account_id
         if uri_account is not None and uri_account != account:
@@ -282,6 +298,12 @@ def build_aws_app(
         max_body_bytes=max_body_bytes,
         clock=clock,
     )
+
+
+def _arn_account(arn: str | None) -> str | None:
+    """The account field of an ARN (``arn:aws:quicksight:<region>:<account>:...``)."""
+    found = _ARN_ACCOUNT.match(arn or "")
+    return found["account"] if found else None
 
 
 # -- ASGI helpers --------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from typing import Any
 
 from botocore.model import OperationModel, Shape, StructureShape
 
+from sightgate.platform import jsontext
+from sightgate.platform.jsontext import JsonTextError
 from sightgate.protocols.aws import errors, models
 
 _MISSING = object()
@@ -29,12 +31,16 @@ _MAX_SHOWN = 80
 
 
 def decode_json_body(raw: bytes) -> dict[str, Any]:
-    """The JSON object of a request body; an empty body is ``{}``."""
+    """The JSON object of a request body; an empty body is ``{}``.
+
+    Read with ``jsontext``: a document nested too deep, a string with a lone surrogate or a
+    number that cannot be stored is a SerializationException (400), never a 500 later.
+    """
     if not raw.strip():
         return {}
     try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+        document = jsontext.loads(raw)
+    except JsonTextError as error:
         raise errors.serialization_error(f"the request body is not valid JSON: {error}") from None
     if not isinstance(document, dict):
         raise errors.serialization_error(
@@ -145,8 +151,8 @@ def _from_header(member: Shape, text: str) -> Any:
         ]
     if member.type_name == "string" and member.serialization.get("jsonvalue"):
         try:
-            return json.loads(base64.b64decode(text))
-        except (ValueError, binascii.Error):
+            return jsontext.loads(base64.b64decode(text))
+        except (JsonTextError, binascii.Error):
             return text
     return _from_text(member, text, "header")
 

@@ -6,6 +6,10 @@ may end in a greedy label (``{Key+}``, which spans slashes) and may fix query pa
 holding an encoded ``/`` (an ARN) stays one label; labels are decoded afterwards. When two
 templates match, the one with more literal segments wins (``/users/{UserName}/groups``
 before ``/users/{UserName}``; a fixed segment before a label at the same place).
+
+Percent-decoding is strict: a ``%`` not followed by two hex digits, or escapes that do
+not spell UTF-8 (``%FF``, an encoded surrogate ``%ED%A0%80``), raise ``EncodingError``
+rather than becoming U+FFFD or staying literal, so a value is never silently altered.
 """
 
 from __future__ import annotations
@@ -17,6 +21,23 @@ from urllib.parse import unquote
 from sightgate.protocols.aws.models import ServiceSpec
 
 _LABEL = re.compile(r"\{([^}]+)\}")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+class EncodingError(ValueError):
+    """A path segment or query component that is not percent-encoded UTF-8."""
+
+
+def decode(component: str) -> str:
+    """``component`` (ASCII, as a URI is) percent-decoded as UTF-8, or ``EncodingError``."""
+    if not component.isascii():
+        raise EncodingError("a character outside ASCII that is not percent-encoded")
+    if _BAD_ESCAPE.search(component):
+        raise EncodingError("a '%' not followed by two hexadecimal digits")
+    try:
+        return unquote(component, errors="strict")
+    except UnicodeDecodeError:
+        raise EncodingError("percent-escapes that are not UTF-8") from None
 
 
 @dataclass(frozen=True)
@@ -78,7 +99,8 @@ def compile_route(operation: str, method: str, template: str) -> Route:
 
 
 def query_pairs(query_string: str) -> list[tuple[str, str]]:
-    """Decoded (key, value) pairs of a raw query string, repeated keys kept in order.
+    """Decoded (key, value) pairs of a raw query string, repeated keys kept in order;
+    ``EncodingError`` for a component that is not percent-encoded UTF-8.
 
     ``+`` stays ``+``: AWS SDKs encode a space as ``%20``, and SigV4 canonicalisation
     re-encodes these pairs per RFC 3986.
@@ -87,7 +109,7 @@ def query_pairs(query_string: str) -> list[tuple[str, str]]:
     for part in query_string.split("&"):
         if part:
             key, _, value = part.partition("=")
-            pairs.append((unquote(key), unquote(value)))
+            pairs.append((decode(key), decode(value)))
     return pairs
 
 
@@ -103,7 +125,8 @@ class RestRouter:
         self._routes = {m: sorted(rs, key=lambda r: r.specificity) for m, rs in routes.items()}
 
     def match(self, method: str, raw_path: str, query: list[tuple[str, str]]) -> RouteMatch | None:
-        """The operation for ``method`` ``raw_path`` (percent-encoded) and decoded ``query``."""
+        """The operation for ``method`` ``raw_path`` (percent-encoded) and decoded ``query``;
+        ``EncodingError`` when a label of the matching route is not percent-encoded UTF-8."""
         present: dict[str, str] = {}
         for key, value in query:
             present.setdefault(key, value)
@@ -118,7 +141,7 @@ class RestRouter:
                 continue
             return RouteMatch(
                 operation=route.operation,
-                labels={name: unquote(found.group(group)) for group, name in route.labels},
+                labels={name: decode(found.group(group)) for group, name in route.labels},
                 bound_query_keys=frozenset(key for key, _ in route.query),
             )
         return None

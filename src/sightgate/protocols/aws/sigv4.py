@@ -6,6 +6,13 @@ body, and the client's ``X-Amz-Date``. Reusing the SDK's canonicalisation (doubl
 paths, sorted query, trimmed header values) means every request botocore or the AWS CLI
 signs verifies here without a second implementation that could drift.
 
+Verification runs in two steps so that an unauthenticated client cannot make the server
+buffer a body: ``authenticate_headers`` checks everything the headers alone decide (a
+complete SigV4 header, the credential scope's date, region and service, the 15-minute
+window, a known key; the whole signature too when the client signed
+``x-amz-content-sha256``), and only then does the caller read the body (bounded) for
+``verify_body`` to check the signature, or the declared hash, over it.
+
 Secrets never leave this module: they are not logged, not put in errors, and
 ``Credential``'s repr omits them.
 """
@@ -25,6 +32,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
+from sightgate.analytics.directory.model import validate_region
+from sightgate.platform.errors import ValidationError
 from sightgate.protocols.aws import errors
 from sightgate.protocols.aws.routing import query_pairs
 
@@ -63,19 +72,26 @@ class StaticCredentials:
 
 
 @dataclass(frozen=True)
-class SignedRequest:
-    """The parts of an HTTP request SigV4 covers; header names lowercase, order as received."""
+class RequestHead:
+    """The parts of an HTTP request SigV4 covers but its body; header names lowercase,
+    order as received."""
 
     method: str
     raw_path: str
     query_string: str
     headers: Sequence[tuple[str, str]]
-    body: bytes
 
     def header(self, name: str) -> str | None:
         """The values of header ``name`` joined by commas (as SigV4 canonicalises them)."""
         values = [value for key, value in self.headers if key == name]
         return ",".join(values) if values else None
+
+
+@dataclass(frozen=True)
+class SignedRequest(RequestHead):
+    """A whole request: its head and its body."""
+
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,21 @@ class Caller:
     access_key_id: str
     region: str
     credential: Credential | None
+
+
+@dataclass(frozen=True)
+class HeadersChecked:
+    """A request whose headers authenticate ``caller``; what ``verify_body`` still checks.
+
+    ``authorization`` is None when nothing is left but reading the body: in dev mode, or
+    when the signature already verified over a signed ``x-amz-content-sha256``
+    (``content_sha256``), which the body must then match.
+    """
+
+    caller: Caller
+    authorization: Authorization | None = field(default=None, repr=False)
+    amz_date: str = ""
+    content_sha256: str | None = None
 
 
 def parse_authorization(value: str | None, amz_date: str | None) -> Authorization:
@@ -137,6 +168,58 @@ def parse_authorization(value: str | None, amz_date: str | None) -> Authorizatio
     )
 
 
+def authenticate_headers(
+    head: RequestHead,
+    credentials: CredentialStore,
+    *,
+    signing_name: str,
+    now: datetime,
+    dev_mode: bool,
+) -> HeadersChecked:
+    """What the headers of a request prove about its caller, before its body is read.
+
+    Dev mode accepts any well-formed SigV4 header (its scope naming a valid region)
+    without looking at the signature, the date or the key (so ``aws --endpoint-url`` works
+    with made-up keys); the caller's credential is still reported when the key happens to
+    be known.
+    """
+    amz_date = head.header("x-amz-date")
+    auth = parse_authorization(head.header("authorization"), amz_date)
+    assert amz_date is not None  # parse_authorization requires it
+    _check_region(auth)
+    if dev_mode:
+        caller = Caller(auth.access_key_id, auth.region, credentials.lookup(auth.access_key_id))
+        return HeadersChecked(caller)
+    signed_at = _parse_amz_date(amz_date)
+    _check_scope(auth, amz_date, signing_name)
+    _check_skew(signed_at, amz_date, now)
+    credential = credentials.lookup(auth.access_key_id)
+    if credential is None:
+        raise errors.unrecognized_client()
+    caller = Caller(auth.access_key_id, auth.region, credential)
+    declared = head.header("x-amz-content-sha256")
+    if declared is not None and "x-amz-content-sha256" in auth.signed_headers:
+        _check_signature(head, b"", auth, credential, amz_date)  # the hash stands for the body
+        return HeadersChecked(caller, content_sha256=declared)
+    return HeadersChecked(caller, auth, amz_date, declared)
+
+
+def verify_body(checked: HeadersChecked, head: RequestHead, body: bytes) -> Caller:
+    """The caller once the signature (or the signed content hash) covers ``body``."""
+    if checked.content_sha256 is not None and (
+        checked.content_sha256 != hashlib.sha256(body).hexdigest()
+    ):
+        raise errors.invalid_signature(
+            "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
+    if checked.authorization is not None:
+        assert checked.caller.credential is not None  # outside dev mode the key is known
+        _check_signature(
+            head, body, checked.authorization, checked.caller.credential, checked.amz_date
+        )
+    return checked.caller
+
+
 def authenticate(
     request: SignedRequest,
     credentials: CredentialStore,
@@ -145,27 +228,11 @@ def authenticate(
     now: datetime,
     dev_mode: bool,
 ) -> Caller:
-    """The caller of ``request`` once its SigV4 signature verifies.
-
-    Dev mode accepts any well-formed SigV4 header without looking at the signature, the
-    date or the key (so ``aws --endpoint-url`` works with made-up keys); the caller's
-    credential is still reported when the key happens to be known.
-    """
-    amz_date = request.header("x-amz-date")
-    auth = parse_authorization(request.header("authorization"), amz_date)
-    if dev_mode:
-        return Caller(auth.access_key_id, auth.region, credentials.lookup(auth.access_key_id))
-    assert amz_date is not None  # parse_authorization requires it
-    signed_at = _parse_amz_date(amz_date)
-    _check_scope(auth, amz_date, signing_name)
-    _check_skew(signed_at, amz_date, now)
-    credential = credentials.lookup(auth.access_key_id)
-    if credential is None:
-        raise errors.unrecognized_client()
-    expected = _signature(request, auth, credential, amz_date)
-    if not hmac.compare_digest(expected.encode(), auth.signature.encode()):
-        raise errors.invalid_signature()
-    return Caller(auth.access_key_id, auth.region, credential)
+    """The caller of a whole ``request`` once its SigV4 signature verifies (both steps)."""
+    checked = authenticate_headers(
+        request, credentials, signing_name=signing_name, now=now, dev_mode=dev_mode
+    )
+    return verify_body(checked, request, request.body)
 
 
 def dev_account_id(caller: Caller, uri_account_id: str | None) -> str:
@@ -187,6 +254,16 @@ def _parse_amz_date(amz_date: str) -> datetime:
         raise errors.incomplete_signature(
             f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'. "
             "See http://en.wikipedia.org/wiki/ISO_8601"
+        ) from None
+
+
+def _check_region(auth: Authorization) -> None:
+    """The scope's region must be a region name (``us-east-1``), as AWS requires."""
+    try:
+        validate_region(auth.region)
+    except ValidationError:
+        raise errors.invalid_signature(
+            f"Credential should be scoped to a valid region, not '{auth.region}'."
         ) from None
 
 
@@ -236,19 +313,22 @@ class _ExactHeadersSigner(SigV4Auth):
         return header_map
 
 
+def _check_signature(
+    head: RequestHead, body: bytes, auth: Authorization, credential: Credential, amz_date: str
+) -> None:
+    expected = _signature(head, body, auth, credential, amz_date)
+    if not hmac.compare_digest(expected.encode(), auth.signature.encode()):
+        raise errors.invalid_signature()
+
+
 def _signature(
-    request: SignedRequest, auth: Authorization, credential: Credential, amz_date: str
+    head: RequestHead, body: bytes, auth: Authorization, credential: Credential, amz_date: str
 ) -> str:
-    declared_hash = request.header("x-amz-content-sha256")
-    if declared_hash is not None and declared_hash != hashlib.sha256(request.body).hexdigest():
-        raise errors.invalid_signature(
-            "The provided 'x-amz-content-sha256' header does not match what was computed."
-        )
-    aws_request = AWSRequest(
-        method=request.method, url=f"http://sightgate{request.raw_path}", data=request.body
-    )
+    """The signature of the request; botocore takes the payload hash from a signed
+    ``x-amz-content-sha256`` header when there is one, else hashes ``body``."""
+    aws_request = AWSRequest(method=head.method, url=f"http://sightgate{head.raw_path}", data=body)
     for name in sorted(set(auth.signed_headers)):
-        values = [value for key, value in request.headers if key == name]
+        values = [value for key, value in head.headers if key == name]
         if not values:
             raise errors.incomplete_signature(
                 f"The header '{name}' is listed in SignedHeaders but missing from the request."
@@ -256,7 +336,7 @@ def _signature(
         for value in values:  # HTTPHeaders appends: repeated headers stay repeated
             aws_request.headers[name] = value
     # A list, not a dict: repeated query keys (QuickSight list members) must all be signed.
-    aws_request.params = cast(Any, query_pairs(request.query_string))
+    aws_request.params = cast(Any, query_pairs(head.query_string))
     aws_request.context["timestamp"] = amz_date
     signer = _ExactHeadersSigner(
         Credentials(credential.access_key_id, credential.secret_access_key),

@@ -31,7 +31,7 @@ from sightgate.identity.presenters import (
 )
 from sightgate.platform.errors import ConflictError, NotFoundError, ValidationError
 from sightgate.protocols.aws.context import RequestContext
-from sightgate.protocols.aws.handlers.paging import next_token, page_request
+from sightgate.protocols.aws.handlers.paging import next_token, page_of, page_request
 from sightgate.protocols.scim.errors import ScimError
 from sightgate.protocols.scim.patch import Operation, apply_operations
 from sightgate.protocols.scim.resources import user_fields_from_scim, user_to_scim
@@ -351,10 +351,11 @@ def list_group_memberships(
 def list_group_memberships_for_member(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
-    """ListGroupMembershipsForMember (one page: a user's groups are few)."""
+    """ListGroupMembershipsForMember (a user's groups are few: paged in memory)."""
     store = store_of(services, ctx, params["IdentityStoreId"]).identity_store_id
     memberships = services.identity.list_groups_of_user(store, params["MemberId"]["UserId"])
-    return {"GroupMemberships": [membership_to_dict(m) for m in memberships]}
+    page, token = page_of(ctx, params, memberships, key=lambda m: m.group_id)
+    return {"GroupMemberships": [membership_to_dict(m) for m in page], **token}
 
 
 def is_member_in_groups(
@@ -387,14 +388,17 @@ def list_identity_stores(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """ListIdentityStores: the stores serving the caller's account."""
+    instances = services.instances.list(ctx.account_id)
+    page, token = page_of(ctx, params, instances, key=lambda i: i.identity_store_id)
     return {
         "IdentityStores": [
             {
                 "IdentityStoreId": i.identity_store_id,
                 "IdentityStoreArn": identity_store_arn(ctx, i.identity_store_id),
             }
-            for i in services.instances.list(ctx.account_id)
-        ]
+            for i in page
+        ],
+        **token,
     }
 
 
@@ -432,7 +436,9 @@ def list_instances(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """ListInstances: those serving the caller's account."""
-    return {"Instances": [instance_to_dict(i) for i in services.instances.list(ctx.account_id)]}
+    instances = services.instances.list(ctx.account_id)
+    page, token = page_of(ctx, params, instances, key=lambda i: i.instance_arn)
+    return {"Instances": [instance_to_dict(i) for i in page], **token}
 
 
 def update_instance(

@@ -6,7 +6,7 @@ by name) and returns the output members; the protocol layer does the rest.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +26,7 @@ from sightgate.analytics.directory.model import (
 from sightgate.bootstrap import Services
 from sightgate.platform.errors import ConflictError, NotFoundError
 from sightgate.protocols.aws.context import RequestContext
+from sightgate.protocols.aws.errors import access_denied
 from sightgate.protocols.aws.handlers.paging import next_token, page_request
 
 Operation = Callable[[Services, RequestContext, dict[str, Any]], dict[str, Any]]
@@ -33,24 +34,59 @@ CREATED = {"Status": 201}
 OK = {"Status": 200}
 
 
-def ensure_dev_subscription(services: Services, ctx: RequestContext, account_id: str) -> None:
-    """In local-test mode an account is subscribed on first use, as LocalStack does."""
-    if not ctx.dev_mode:
+def enter_account(services: Services, ctx: RequestContext) -> None:
+    """What every QuickSight operation on an account checks first (not
+    CreateAccountSubscription, which creates the account in the request's region).
+
+    In local-test mode the account is subscribed on first use, in the request's region, as
+    LocalStack does (not by DeleteAccountSubscription: deleting creates nothing). A call
+    signed for another region than the account's is AccessDeniedException, worded as
+    QuickSight words it outside an account's identity region. An unsubscribed account is
+    left to the operation, which answers ResourceNotFoundException.
+    """
+    if ctx.operation == "CreateAccountSubscription":
         return
     try:
-        services.directory.accounts.describe(account_id)
+        account = services.directory.accounts.describe(ctx.account_id)
     except NotFoundError:
-        with contextlib.suppress(ConflictError):  # a concurrent first request subscribed it
-            services.directory.accounts.create_subscription(
-                account_id,
-                SubscriptionRequest(
-                    account_name=f"dev-{account_id}",
-                    notification_email=f"dev-{account_id}@example.com",
-                    authentication_method="IAM_AND_QUICKSIGHT",
-                ),
-                region=ctx.region,
-                actor=ctx.actor,
-            )
+        if not ctx.dev_mode or ctx.operation == "DeleteAccountSubscription":
+            return
+        account = _dev_subscription(services, ctx)
+    if account.region != ctx.region:
+        raise access_denied(
+            ctx.service,
+            f"Operation is being called from endpoint {ctx.region}, but your identity region "
+            f"is {account.region}. Please use the {account.region} endpoint.",
+        )
+
+
+def _dev_subscription(services: Services, ctx: RequestContext) -> AccountSubscription:
+    """Subscribe the caller's account in local-test mode; a concurrent first request may
+    have done it already."""
+    try:
+        return services.directory.accounts.create_subscription(
+            ctx.account_id,
+            SubscriptionRequest(
+                account_name=f"dev-{ctx.account_id}",
+                notification_email=f"dev-{ctx.account_id}@example.com",
+                authentication_method="IAM_AND_QUICKSIGHT",
+            ),
+            region=ctx.region,
+            actor=ctx.actor,
+        )
+    except ConflictError:
+        return services.directory.accounts.describe(ctx.account_id)
+
+
+def in_account(operation: Operation) -> Operation:
+    """``operation`` behind ``enter_account``: one place for every QuickSight handler."""
+
+    @functools.wraps(operation)
+    def entered(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        enter_account(services, ctx)
+        return operation(services, ctx, params)
+
+    return entered
 
 
 # -- presenters --------------------------------------------------------------------------
@@ -147,7 +183,6 @@ def describe_account_subscription(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """DescribeAccountSubscription."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     account = services.directory.accounts.describe(params["AwsAccountId"])
     return {"AccountInfo": account_info_json(account), **OK}
 
@@ -156,7 +191,6 @@ def describe_account_settings(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """DescribeAccountSettings."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     account = services.directory.accounts.describe(params["AwsAccountId"])
     settings = {
         "AccountName": account.account_name,
@@ -173,7 +207,6 @@ def update_account_settings(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """UpdateAccountSettings."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     services.directory.accounts.update_settings(
         params["AwsAccountId"],
         AccountSettingsUpdate(
@@ -201,7 +234,6 @@ def create_namespace(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """CreateNamespace (created synchronously: its status is CREATED at once)."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     namespace = services.directory.namespaces.create(
         params["AwsAccountId"],
         params["Namespace"],
@@ -216,7 +248,6 @@ def describe_namespace(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """DescribeNamespace."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     namespace = services.directory.namespaces.describe(params["AwsAccountId"], params["Namespace"])
     return {"Namespace": namespace_json(namespace), **OK}
 
@@ -225,7 +256,6 @@ def list_namespaces(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """ListNamespaces."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     limit, after = page_request(ctx, params)
     page = services.directory.namespaces.list(params["AwsAccountId"], limit=limit, after=after)
     return {
@@ -252,7 +282,6 @@ def register_user(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """RegisterUser."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     user = services.directory.users.register(
         params["AwsAccountId"],
         params["Namespace"],
@@ -280,7 +309,6 @@ def describe_user(
     services: Services, ctx: RequestContext, params: dict[str, Any]
 ) -> dict[str, Any]:
     """DescribeUser."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     user = services.directory.users.describe(
         params["AwsAccountId"], params["Namespace"], params["UserName"]
     )
@@ -289,7 +317,6 @@ def describe_user(
 
 def list_users(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """ListUsers."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     limit, after = page_request(ctx, params)
     page = services.directory.users.list(
         params["AwsAccountId"], params["Namespace"], limit=limit, after=after
@@ -353,7 +380,6 @@ def list_user_groups(
 
 def create_group(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """CreateGroup."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     group = services.directory.groups.create(
         params["AwsAccountId"],
         params["Namespace"],
@@ -396,7 +422,6 @@ def delete_group(services: Services, ctx: RequestContext, params: dict[str, Any]
 
 def list_groups(services: Services, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     """ListGroups."""
-    ensure_dev_subscription(services, ctx, params["AwsAccountId"])
     limit, after = page_request(ctx, params)
     page = services.directory.groups.list(
         params["AwsAccountId"], params["Namespace"], limit=limit, after=after
@@ -540,7 +565,7 @@ def list_tags_for_resource(
     return {"Tags": [{"Key": t.key, "Value": t.value} for t in tags], **OK}
 
 
-OPERATIONS: dict[str, Operation] = {
+_OPERATIONS: dict[str, Operation] = {
     "CreateAccountSubscription": create_account_subscription,
     "DescribeAccountSubscription": describe_account_subscription,
     "DescribeAccountSettings": describe_account_settings,
@@ -574,4 +599,5 @@ OPERATIONS: dict[str, Operation] = {
     "UntagResource": untag_resource,
     "ListTagsForResource": list_tags_for_resource,
 }
-"""QuickSight operation name -> implementation."""
+OPERATIONS: dict[str, Operation] = {name: in_account(op) for name, op in _OPERATIONS.items()}
+"""QuickSight operation name -> implementation, each behind ``enter_account``."""
