@@ -12,9 +12,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bench import aws_protocol, propagation, scim_provisioning
+from bench import aws_protocol, cli_startup, propagation, scim_provisioning
 
 RESULTS = Path(__file__).resolve().parent / "results"
+BENCHMARKS = ["scim", "aws", "propagation", "cli"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,9 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["scim", "aws", "propagation"],
+        choices=BENCHMARKS,
         action="append",
-        help="run only these benchmarks (repeatable; default: all three)",
+        help="run only these benchmarks (repeatable; default: all)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke-test sizes (1,000 users, 10,000 stored)"
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     config = replace(config, serve_args=tuple(args.serve_arg))
 
     command = " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])])
-    chosen = args.only or ["scim", "aws", "propagation"]
+    chosen = args.only or BENCHMARKS
     suffix = "-quick" if args.quick else ""
     missed: list[str] = []
     if "scim" in chosen:
@@ -85,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(propagation.report(result))
         missed += _save(f"{propagation.NAME}{suffix}", result, command)
+    if "cli" in chosen:
+        result = cli_startup.run(runs=5 if args.quick else 20)
+        print()
+        print(cli_startup.report(result))
+        missed += _save(f"{cli_startup.NAME}{suffix}", result, command)
     return 1 if args.strict and missed else 0
 
 
