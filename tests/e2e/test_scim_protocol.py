@@ -82,7 +82,7 @@ def test_revoked_token_is_refused_at_once(
         ('{"displayName": "no user name"}', 400, "invalidValue"),
         ('{"userName": ["a"]}', 400, "invalidValue"),
         ('{"userName": "x", "active": "maybe"}', 400, "invalidValue"),
-        ('{"userName": "x", "emails": [{"value": "not-an-address"}]}', 400, "invalidValue"),
+        ('{"userName": "x", "emails": [{"value": "a\\u0000b"}]}', 400, "invalidValue"),
         ('{"userName": "' + "x" * 200 + '"}', 400, "invalidValue"),
         ('{"userName": "x", "name": "flat"}', 400, "invalidValue"),
     ],

@@ -16,10 +16,14 @@ from sightgate.identity import repository
 from sightgate.identity import tables as t
 from sightgate.identity.filtering import (
     _SIMPLE_COMPARISON,
+    MAX_FILTER_COMPARISONS,
+    MAX_FILTER_LENGTH,
+    MAX_FILTER_VALUE_PATHS,
     SCIM_ISSUER,
     FilterError,
     group_condition,
     group_sort_column,
+    is_key_lookup,
     parse_filter,
     user_condition,
     user_sort_column,
@@ -34,6 +38,7 @@ from sightgate.identity.model import (
     UserFields,
     unique_key,
 )
+from sightgate.identity.repository import GROUP, USER
 from sightgate.platform.db import Database
 from sightgate.platform.errors import ValidationError
 from sightgate.platform.events import Actor
@@ -302,7 +307,7 @@ def test_enterprise_and_core_schema_urns(db: Database, store_id: str, directory:
             f'{ENTERPRISE}:manager.value eq "{manager_id}"': {"bjensen"},
             f'{ENTERPRISE}:manager eq "{manager_id}"': {"bjensen"},
             f'manager.value eq "{manager_id.upper()}"': set(),
-            f"{ENTERPRISE.upper()}:employeeNumber eq 701984": {"bjensen"},
+            f'{ENTERPRISE.upper()}:employeeNumber eq "701984"': {"bjensen"},
             f'{CORE}:name.familyName eq "jensen"': {"bjensen"},
             f'{CORE}:userName eq "EMP3"': {"emp3"},
         },
@@ -508,11 +513,45 @@ def test_unsupported_group_sort_attribute() -> None:
             "'meta.created' expects a dateTime such as 2015-10-10T14:38:21Z, got \"yesterday\"",
         ),
         ("title eq 1.5", "'title' expects a string, got 1.5"),
+        ("userName gt 5", "'userName' expects a string, got 5"),
+        ("employeeNumber eq 701984", "'employeeNumber' expects a string, got 701984"),
+        ("id eq 7", "'id' expects a string, got 7"),
+        ("emails.value eq 1", "'emails.value' expects a string, got 1"),
+        ("emails[type eq false]", "'emails.type' expects a string, got false"),
+        ("active eq 1", "'active' expects true or false, got 1"),
+        ("emails.primary eq 0", "'emails.primary' expects true or false, got 0"),
+        (
+            "meta.created gt 2015",
+            "'meta.created' expects a dateTime such as 2015-10-10T14:38:21Z, got 2015",
+        ),
+        (
+            "meta.lastModified lt true",
+            "'meta.lastModified' expects a dateTime such as 2015-10-10T14:38:21Z, got true",
+        ),
         ("title eq true", "'title' expects a string, got true"),
         ("title gt null", "'title' can be compared with null only by eq or ne"),
         ('title eq "a\\u0000b"', "'title': the value contains a NUL or an unpaired surrogate"),
         ('title eq "\\ud800"', "'title': the value contains a NUL or an unpaired surrogate"),
-        ('title eq "' + "x" * 10_000 + '"', "longer than 10000 characters"),
+        (
+            'title eq "' + "x" * 4_096 + '"',
+            "the filter is 4107 characters long; the limit is 4096",
+        ),
+        (
+            " or ".join(['title eq "x"'] * 51),
+            "the filter has 51 comparisons; the limit is 50",
+        ),
+        (
+            " or ".join(['emails[value co "x"] or title co "y"'] * 26),
+            "the filter has 52 comparisons; the limit is 50",
+        ),
+        (
+            "not (" * 5 + " and ".join(["userName pr"] * 51) + ")" * 5,
+            "the filter has 51 comparisons; the limit is 50",
+        ),
+        (
+            " or ".join(['emails[value co "x"]'] * 11),
+            "the filter has 11 value paths; the limit is 10",
+        ),
     ],
 )
 def test_invalid_user_filters(scim_filter: str, reason: str) -> None:
@@ -528,9 +567,43 @@ def test_invalid_group_filter() -> None:
 
 
 def test_a_filter_of_the_maximum_length_is_accepted() -> None:
-    scim_filter = 'title eq "' + "x" * 9_989 + '"'
-    assert len(scim_filter) == 10_000
+    scim_filter = 'title eq "' + "x" * 4_085 + '"'
+    assert len(scim_filter) == MAX_FILTER_LENGTH
     user_condition(parse_filter(scim_filter))
+
+
+def test_a_filter_at_the_cost_limits_is_accepted() -> None:
+    value_paths = " or ".join(['emails[type eq "work" and value co "x"]'] * 10)
+    rest = " or ".join(['title co "y"'] * 30)
+    scim_filter = f"{value_paths} or {rest}"
+    assert scim_filter.count(" co ") + scim_filter.count(" eq ") == MAX_FILTER_COMPARISONS
+    assert scim_filter.count("[") == MAX_FILTER_VALUE_PATHS
+    user_condition(parse_filter(scim_filter))
+
+
+@pytest.mark.parametrize(
+    ("scim_filter", "resource_type", "expected"),
+    [
+        ('userName eq "alice"', USER, True),
+        ('UserName EQ "alice"', USER, True),
+        ('id eq "x"', USER, True),
+        ('displayName eq "admins"', GROUP, True),
+        ('id eq "x"', GROUP, True),
+        ('displayName eq "Alice"', USER, False),  # not a key of users
+        ('userName co "alice"', USER, False),
+        ('userName sw "a"', USER, False),
+        ('userName gt "a"', USER, False),
+        ("userName pr", USER, False),
+        ('externalId eq "x"', USER, False),  # an EXISTS per row, not an index lookup
+        ('emails.value eq "a@example.com"', USER, False),
+        ('userName eq "a" or title co "b"', USER, False),
+        ('name.familyName eq "x"', USER, False),
+    ],
+)
+def test_only_an_eq_on_an_indexed_key_is_a_key_lookup(
+    scim_filter: str, resource_type: str, expected: bool
+) -> None:
+    assert is_key_lookup(scim_filter, resource_type) is expected
 
 
 def test_a_patch_path_is_not_a_filter() -> None:

@@ -61,7 +61,13 @@ from sightgate.platform.errors import ValidationError
 SCIM_ISSUER = "scim"
 """The issuer under which the SCIM adapter stores a resource's ``externalId``."""
 
-MAX_FILTER_LENGTH = 10_000
+MAX_FILTER_LENGTH = 4_096
+"""Longest filter text accepted; IdPs send one to three short terms."""
+MAX_FILTER_COMPARISONS = 50
+"""Most comparisons (``eq``, ``co``, ``pr``, …, inside value paths too) in one filter:
+each may cost a pass over the store's rows, so a filter's cost is bounded by its size."""
+MAX_FILTER_VALUE_PATHS = 10
+"""Most value paths (``emails[…]``) in one filter; each is a correlated subquery."""
 
 _USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 _ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -165,6 +171,8 @@ _GROUP_EXTERNAL_IDS = _Rows(
     ),
 )
 _MEMBERS = _Rows(t.memberships.c.group_id == t.groups.c.group_id)
+_USER_KEYS = frozenset({"id", "username"})
+_GROUP_KEYS = frozenset({"id", "displayname"})
 
 _EMAIL_VALUE = _Leaf(t.user_emails.c.value_key, _Kind.KEY)
 _EMAIL_TYPE = _text(t.user_emails.c.type)
@@ -267,21 +275,67 @@ def parse_filter(text: str) -> FilterNode:
     Microsoft Entra's test collection relies on. Errors always describe ``text`` itself.
     """
     if len(text) > MAX_FILTER_LENGTH:
-        raise FilterError(f"longer than {MAX_FILTER_LENGTH} characters")
+        raise FilterError(
+            f"the filter is {len(text)} characters long; the limit is {MAX_FILTER_LENGTH}"
+        )
     simple = _SIMPLE_COMPARISON.fullmatch(text)
     if simple:
         attr, sub_attr, op, value = simple.groups()
         return Comparison(AttrPath(attr, sub_attr), CompareOperator(op.lower()), value)
     try:
-        return ScimFilter(text).ast
+        node = ScimFilter(text).ast
     except InvalidFilterException as error:
         quoted = _BARE_VALUE.sub(lambda m: m.group(1) + json.dumps(m.group(2)), text)
-        if quoted != text:
-            try:
-                return ScimFilter(quoted).ast
-            except InvalidFilterException:
-                pass
-        raise FilterError(str(error)) from error
+        if quoted == text:
+            raise FilterError(str(error)) from error
+        try:
+            node = ScimFilter(quoted).ast
+        except InvalidFilterException:
+            raise FilterError(str(error)) from error
+    _check_cost(node)
+    return node
+
+
+def _check_cost(node: FilterNode) -> None:
+    """Refuse a filter with more comparisons or value paths than the budget allows.
+
+    Iterative: the tree is already bounded in depth by the parser, not in breadth.
+    """
+    comparisons = value_paths = 0
+    pending: list[FilterNode] = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Comparison | Present):
+            comparisons += 1
+        elif isinstance(current, Not):
+            pending.append(current.expr)
+        elif isinstance(current, LogicalExpr):
+            pending.extend(current.terms)
+        elif isinstance(current, ValuePath):
+            value_paths += 1
+            pending.append(current.val_filter)
+    if comparisons > MAX_FILTER_COMPARISONS:
+        raise FilterError(
+            f"the filter has {comparisons} comparisons; the limit is {MAX_FILTER_COMPARISONS}"
+        )
+    if value_paths > MAX_FILTER_VALUE_PATHS:
+        raise FilterError(
+            f"the filter has {value_paths} value paths; the limit is {MAX_FILTER_VALUE_PATHS}"
+        )
+
+
+def is_key_lookup(text: str, resource_type: str) -> bool:
+    """Whether a filter is one ``eq`` on a key the store looks up by index (``id``, a
+    user's ``userName``, a group's ``displayName``), so it selects at most one row.
+
+    Read without the grammar, like the common comparison in ``parse_filter``: this decides
+    where a request runs, before anything else is done with it.
+    """
+    simple = _SIMPLE_COMPARISON.fullmatch(text)
+    if not simple or simple.group(2) is not None or simple.group(3).lower() != "eq":
+        return False
+    keys = _USER_KEYS if resource_type == USER else _GROUP_KEYS
+    return simple.group(1).lower() in keys
 
 
 def user_condition(node: FilterNode) -> ColumnElement[bool]:
@@ -463,10 +517,11 @@ def _exact_match(column: Column[Any], op: CompareOperator, operand: str) -> Colu
 
 
 def _string(name: str, value: Any) -> str:
-    """A string operand; an integer is taken as its digits (``employeeNumber eq 42``)."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    """A string operand: a number or boolean against a string attribute is a type error
+    (RFC 7644 §3.4.2.2 compares values of the attribute's own type), not its digits."""
+    if not isinstance(value, str):
         raise FilterError(f"'{name}' expects a string, got {_show(value)}")
-    text = str(value)
+    text = value
     if _UNSTORABLE.search(text):
         raise FilterError(f"'{name}': the value contains a NUL or an unpaired surrogate")
     return text

@@ -12,6 +12,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from sightgate.platform.errors import ValidationError
+from sightgate.platform.jsontext import JsonTextError, check_document, has_surrogate
 
 MAX_NAME_LENGTH = 128  # IdentityStore's limit for UserName
 MAX_STRING_LENGTH = 1024  # IdentityStore's limit for most other strings
@@ -139,6 +140,7 @@ class UserFields:
             for part in Enterprise.__dataclass_fields__
         }
         _check_count("emails", self.emails)
+        _check_extra(self.extra)
         return replace(
             self,
             user_name=validate_user_name(self.user_name),
@@ -176,7 +178,7 @@ class GroupFields:
     def validated(self) -> GroupFields:
         """This value with normalised strings, or a ``ValidationError`` naming the field."""
         return GroupFields(
-            display_name=_required_string("display_name", self.display_name, MAX_STRING_LENGTH),
+            display_name=_identifier("display_name", self.display_name, MAX_STRING_LENGTH),
             description=_optional_string("description", self.description),
             external_ids=validate_external_ids(self.external_ids),
         )
@@ -213,8 +215,19 @@ def unique_key(value: str) -> str:
 
 
 def validate_user_name(value: str) -> str:
-    """A user name: 1 to 128 characters, no control characters, no outer whitespace."""
-    return _required_string("user_name", value, MAX_NAME_LENGTH)
+    """A user name: 1 to 128 printable characters, no outer whitespace."""
+    return _identifier("user_name", value, MAX_NAME_LENGTH)
+
+
+def is_email_address(value: str) -> bool:
+    """Whether ``value`` is a syntactically valid e-mail address (deliverability is not
+    checked). Stored e-mails need not be one (RFC 7643 §4.1.2 only says SHOULD); whoever
+    sends mail, or needs an address, asks this."""
+    try:
+        validate_email(value, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def validate_account_id(value: str) -> str:
@@ -241,10 +254,6 @@ def validate_external_ids(values: tuple[ExternalId, ...]) -> tuple[ExternalId, .
 
 def _validated_email(email: Email) -> Email:
     value = _required_string("emails.value", email.value, MAX_STRING_LENGTH)
-    try:
-        validate_email(value, check_deliverability=False, allow_smtputf8=True)
-    except EmailNotValidError as error:
-        raise ValidationError("emails.value", f"{value!r} is not an e-mail address") from error
     return Email(
         value=value,
         type=_optional_string("emails.type", email.type),
@@ -263,7 +272,34 @@ def _required_string(name: str, value: object, max_length: int) -> str:
         raise ValidationError(name, f"must be at most {max_length} characters")
     if _CONTROL.search(cleaned):
         raise ValidationError(name, "must not contain control characters")
+    if has_surrogate(cleaned):
+        raise ValidationError(name, "must not contain lone surrogates (U+D800 to U+DFFF)")
     return cleaned
+
+
+def _identifier(name: str, value: object, max_length: int) -> str:
+    """A name people tell apart by sight (user names, group names): a required string of
+    printable characters and spaces only. Format characters (category Cf: zero-width
+    spaces, bidi overrides), line separators and other invisibles are refused, as RFC 8264's
+    IdentifierClass refuses them, so ``al\u200bice`` cannot pass for ``alice``."""
+    cleaned = _required_string(name, value, max_length)
+    hidden = next((c for c in cleaned if not c.isprintable() and c != " "), None)
+    if hidden is not None:
+        label = unicodedata.name(hidden, unicodedata.category(hidden))
+        raise ValidationError(
+            name,
+            f"must not contain U+{ord(hidden):04X} ({label}): only printable characters "
+            "and spaces are allowed",
+        )
+    return cleaned
+
+
+def _check_extra(extra: dict[str, Any]) -> None:
+    """The stored-as-given attributes hold only text a database can store."""
+    try:
+        check_document(extra)
+    except JsonTextError as error:
+        raise ValidationError("extra", str(error)) from None
 
 
 def _optional_string(name: str, value: object) -> str | None:

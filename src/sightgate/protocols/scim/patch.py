@@ -436,9 +436,12 @@ def _member_op(operation: Operation) -> MemberOp:
 
 
 def _member_values(value: Any) -> tuple[str, ...]:
-    items = value if isinstance(value, list) else [value]
+    """The user ids of a member operation's value: ``members`` is multi-valued, so the
+    value is a list (RFC 7644 §3.5.2.1), of ``{"value": id}`` objects (or bare ids)."""
+    if not isinstance(value, list):
+        raise invalid_value('members takes a list of {"value": "<user id>"} objects')
     ids = []
-    for item in items:
+    for item in value:
         if isinstance(item, str):
             ids.append(item)
         elif isinstance(item, dict):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sightgate.identity.directory import IdentityStoreService, MemberChange, Search
@@ -44,7 +44,11 @@ from sightgate.protocols.scim.schema import (
 
 DEFAULT_COUNT = 100
 MAX_COUNT = 1000
-_VERSION = re.compile(r'^(?:W/)?"?(\d+)"?$')
+MAX_START_INDEX = 2**31
+"""A larger ``startIndex`` pages past any store's end, so it is clamped here rather than
+overflowing the database's integers."""
+_VERSION = re.compile(r"[1-9]\d{0,17}")  # a version this store can have, as an int
+_ENTITY_TAG = re.compile(r'\s*(?:W/)?("[^"]*"|[^\s,"]+)\s*(?=,|$)')
 
 
 @dataclass
@@ -86,9 +90,16 @@ class ListQuery:
             projection=projection_from(lowered),
         )
 
-    def search(self) -> Search:
-        """The identity store's search for this query."""
-        return Search(self.filter, self.sort_by, self.descending, self.start_index, self.count)
+    def search(self, start_index: int | None = None, count: int | None = None) -> Search:
+        """The identity store's search for this query (or another window of it)."""
+        start = self.start_index if start_index is None else start_index
+        return Search(
+            self.filter,
+            self.sort_by,
+            self.descending,
+            min(start, MAX_START_INDEX),
+            self.count if count is None else count,
+        )
 
 
 def projection_from(lowered_params: dict[str, Any]) -> Projection:
@@ -99,14 +110,46 @@ def projection_from(lowered_params: dict[str, Any]) -> Projection:
     )
 
 
-def parse_version(header: str | None) -> int | None:
-    """The version an ``If-Match`` header names (None for absent or ``*``)."""
+def entity_tags(header: str | None) -> list[str] | None:
+    """The opaque tags of an ``If-Match``/``If-None-Match`` list (RFC 7232 §3.1), without
+    ``W/`` and quotes (SCIM's ETags are weak, so comparison is weak); None for an absent
+    header or ``*``. A bare ``5`` is taken as ``"5"``; anything else is 400 invalidValue."""
     if header is None or header.strip() == "*":
         return None
-    match = _VERSION.match(header.strip())
-    if not match:
-        raise ScimError(412, f"If-Match {header!r} names no version of this resource")
-    return int(match.group(1))
+    tags, position, text = [], 0, header.strip()
+    while True:
+        match = _ENTITY_TAG.match(text, position)
+        if match is None:
+            raise invalid_value("the precondition header is not a list of entity tags")
+        tags.append(match.group(1).strip('"'))
+        position = match.end()
+        if position == len(text):
+            return tags
+        position += 1  # the comma
+
+
+def expected_version(if_match: str | None, current: Callable[[], int]) -> int | None:
+    """The version a write must find under its lock, or None when ``If-Match`` is absent
+    or ``*`` (any existing resource). One tag naming a version is checked by the write
+    itself; for a list, ``current()`` (which raises 404 for a missing resource) decides
+    whether some tag matches, and the write then checks that version is still current."""
+    tags = entity_tags(if_match)
+    if tags is None:
+        return None
+    if len(tags) == 1 and _VERSION.fullmatch(tags[0]):
+        return int(tags[0])
+    version = current()
+    if str(version) in tags:
+        return version
+    raise ScimError(412, f"If-Match {if_match!r} names no current version of this resource")
+
+
+def not_modified(if_none_match: str | None, version: int) -> bool:
+    """Whether a GET's ``If-None-Match`` (``*`` or a list) matches the current version."""
+    if if_none_match is None:
+        return False
+    tags = entity_tags(if_none_match)
+    return tags is None or str(version) in tags
 
 
 class ScimProvider:
@@ -127,7 +170,7 @@ class ScimProvider:
     ) -> ScimResponse:
         """GET /Users/{id}."""
         user = self.identity.get_user(self.store_id, user_id)
-        if if_none_match is not None and if_none_match.strip() == version_tag(user.version):
+        if not_modified(if_none_match, user.version):
             return ScimResponse(304, None, {"ETag": version_tag(user.version)})
         return self._user_response(200, user, projection)
 
@@ -153,7 +196,7 @@ class ScimProvider:
             user_id,
             lambda current: user_fields_from_scim(data, current),
             self.actor,
-            expected_version=parse_version(if_match),
+            expected_version=self._user_version(user_id, if_match),
         )
         return self._user_response(200, user, projection)
 
@@ -170,7 +213,11 @@ class ScimProvider:
             )
 
         user = self.identity.update_user(
-            self.store_id, user_id, patched, self.actor, expected_version=parse_version(if_match)
+            self.store_id,
+            user_id,
+            patched,
+            self.actor,
+            expected_version=self._user_version(user_id, if_match),
         )
         if projection.is_default:
             return ScimResponse(204, None, {"ETag": version_tag(user.version)})
@@ -178,7 +225,7 @@ class ScimProvider:
 
     def delete_user(self, user_id: str, if_match: str | None = None) -> ScimResponse:
         """DELETE /Users/{id}."""
-        expected = parse_version(if_match)
+        expected = self._user_version(user_id, if_match)
         if (
             expected is not None
             and self.identity.get_user(self.store_id, user_id).version != expected
@@ -186,6 +233,11 @@ class ScimProvider:
             raise ScimError(412, "the user was changed since you read it")
         self.identity.delete_user(self.store_id, user_id, self.actor)
         return ScimResponse(204)
+
+    def _user_version(self, user_id: str, if_match: str | None) -> int | None:
+        return expected_version(
+            if_match, lambda: self.identity.get_user(self.store_id, user_id).version
+        )
 
     def _user_document(self, user: User, projection: Projection) -> dict[str, Any]:
         return projection.apply(user_to_scim(user, self.base_url), (ENTERPRISE_SCHEMA,))
@@ -206,7 +258,7 @@ class ScimProvider:
     ) -> ScimResponse:
         """GET /Groups/{id}; members are read only when the response carries them."""
         group = self.identity.get_group(self.store_id, group_id)
-        if if_none_match is not None and if_none_match.strip() == version_tag(group.version):
+        if not_modified(if_none_match, group.version):
             return ScimResponse(304, None, {"ETag": version_tag(group.version)})
         return self._group_response(200, group, projection)
 
@@ -238,7 +290,7 @@ class ScimProvider:
             self.actor,
             change=lambda current: group_fields_from_scim(data, current),
             member_changes=[MemberChange("replace", tuple(member_ids(data) or ()))],
-            expected_version=parse_version(if_match),
+            expected_version=self._group_version(group_id, if_match),
         )
         return self._group_response(200, group, projection)
 
@@ -260,7 +312,7 @@ class ScimProvider:
             self.actor,
             change=patched if attribute_ops else None,
             member_changes=[MemberChange(op.kind, op.user_ids) for op in member_ops],
-            expected_version=parse_version(if_match),
+            expected_version=self._group_version(group_id, if_match),
         )
         if projection.is_default:
             return ScimResponse(204, None, {"ETag": version_tag(group.version)})
@@ -268,7 +320,7 @@ class ScimProvider:
 
     def delete_group(self, group_id: str, if_match: str | None = None) -> ScimResponse:
         """DELETE /Groups/{id}."""
-        expected = parse_version(if_match)
+        expected = self._group_version(group_id, if_match)
         if (
             expected is not None
             and self.identity.get_group(self.store_id, group_id).version != expected
@@ -276,6 +328,11 @@ class ScimProvider:
             raise ScimError(412, "the group was changed since you read it")
         self.identity.delete_group(self.store_id, group_id, self.actor)
         return ScimResponse(204)
+
+    def _group_version(self, group_id: str, if_match: str | None) -> int | None:
+        return expected_version(
+            if_match, lambda: self.identity.get_group(self.store_id, group_id).version
+        )
 
     def _group_documents(self, groups: list[Group], projection: Projection) -> list[dict[str, Any]]:
         members = (
@@ -315,7 +372,7 @@ class ScimProvider:
         the other type instead of failing the whole search.
         """
         query = search_query(body)
-        counted = replace(query.search(), count=0)
+        counted = query.search(count=0)
         totals = [
             _total_or_zero(lambda: self.identity.search_users(self.store_id, counted).total),
             _total_or_zero(lambda: self.identity.search_groups(self.store_id, counted).total),
@@ -326,16 +383,12 @@ class ScimProvider:
         offset = query.start_index - 1
         resources: list[dict[str, Any]] = []
         if offset < users_total and query.count:
-            window = replace(
-                query.search(), start_index=offset + 1, count=min(query.count, users_total - offset)
-            )
+            window = query.search(offset + 1, min(query.count, users_total - offset))
             users = self.identity.search_users(self.store_id, window).items
             resources += [self._user_document(u, query.projection) for u in users]
         remaining = query.count - len(resources)
         if remaining > 0 and groups_total:
-            window = replace(
-                query.search(), start_index=max(0, offset - users_total) + 1, count=remaining
-            )
+            window = query.search(max(0, offset - users_total) + 1, remaining)
             groups = list(self.identity.search_groups(self.store_id, window).items)
             resources += self._group_documents(groups, query.projection)
         return ScimResponse(

@@ -27,7 +27,10 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from sightgate.bootstrap import Services
+from sightgate.identity.filtering import is_key_lookup
+from sightgate.identity.repository import GROUP, USER
 from sightgate.identity.scim_tokens import ScimToken
+from sightgate.platform import jsontext
 from sightgate.platform.db import WriteWouldWaitError
 from sightgate.platform.errors import SightgateError
 from sightgate.protocols.scim import discovery
@@ -73,7 +76,8 @@ run on a worker thread even on the embedded store."""
 
 class Route(NamedTuple):
     """What a request asks for: the operation, whether it reads a JSON body, whether it
-    only reads, and whether it is about one resource (short; ``/Bulk`` is not)."""
+    only reads, and whether its cost is bounded by one resource or one index lookup
+    (short; ``/Bulk``, searches and lists that may scan the store are not)."""
 
     operation: Operation
     with_body: bool = False
@@ -157,7 +161,9 @@ def route(request: Request, target: Target) -> Route:
     elif endpoint in DISCOVERY and method == "GET" and len(rest) <= 1:
         found = _discovery_route(endpoint, rest[0] if rest else None)
     elif endpoint == ".search" and method == "POST" and not rest:
-        found = Route(lambda p, body: p.search_all(body), with_body=True, reads_only=True)
+        found = Route(
+            lambda p, body: p.search_all(body), with_body=True, reads_only=True, short=False
+        )
     elif endpoint == "Bulk" and method == "POST" and not rest:
         found = Route(run_bulk, with_body=True, short=False)
     if found is not None:
@@ -183,6 +189,7 @@ def _resource_route(
             return Route(
                 lambda p, _: endpoints(p, kind).list(ListQuery.from_params(params)),
                 reads_only=True,
+                short=is_lookup(kind, params),
             )
         if method == "POST":
             return Route(
@@ -197,6 +204,7 @@ def _resource_route(
             lambda p, body: endpoints(p, kind).list(search_query(body)),
             with_body=True,
             reads_only=True,
+            short=False,
         )
     if len(rest) != 1:
         return None
@@ -225,6 +233,14 @@ def _resource_route(
     if method == "DELETE":
         return Route(lambda p, _: endpoints(p, kind).delete(resource_id, headers.get("if-match")))
     return None
+
+
+def is_lookup(kind: str, params: dict[str, str]) -> bool:
+    """Whether a list request is an index lookup (``userName eq "x"``), which may run in
+    place; any other list may scan the store (``co``, ``pr``, a bare page with its
+    total) and so runs on a worker thread, where it cannot hold up the event loop."""
+    text = next((v for k, v in params.items() if k.lower() == "filter"), None)
+    return text is not None and is_key_lookup(text, USER if kind == "Users" else GROUP)
 
 
 def _discovery_route(endpoint: str, name: str | None) -> Route | None:
@@ -281,11 +297,12 @@ async def read_body(request: Request) -> bytes:
 
 
 def parse_json(raw: bytes) -> Any:
-    """A request body as JSON, or 400 invalidSyntax."""
+    """A request body as JSON we accept (bounded nesting, no lone surrogates, finite
+    numbers), or 400 invalidSyntax."""
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise invalid_syntax(f"the body is not valid JSON: {error}") from error
+        return jsontext.loads(raw)
+    except jsontext.JsonTextError as error:
+        raise invalid_syntax(f"the request body is refused: {error}") from error
 
 
 class ScimApp:
