@@ -182,8 +182,8 @@ def bare_env(tmp_path: Path) -> dict[str, str]:
     ("args", "message"),
     [
         (("bogus",), "No such command 'bogus'"),
-        (("--bogus",), "No such option: --bogus"),
-        (("users", "list", "--bogus"), "No such option: --bogus"),
+        (("--bogus",), "--bogus"),
+        (("users", "list", "--bogus"), "--bogus"),
         (("instances", "create", "--type", "ACCOUNT"), "Missing option '--account-id'"),
         (("users", "list", "--limit", "many"), "Invalid value for '--limit'"),
         (("instances", "create", "--type", "NEITHER", "--account-id", "1"), "NEITHER"),
