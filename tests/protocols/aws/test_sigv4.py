@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -16,11 +17,14 @@ from sightgate.protocols.aws.errors import AwsError
 from sightgate.protocols.aws.sigv4 import (
     Caller,
     Credential,
+    RequestHead,
     SignedRequest,
     StaticCredentials,
     authenticate,
+    authenticate_headers,
     dev_account_id,
     parse_authorization,
+    verify_body,
 )
 
 CREDENTIAL = Credential("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "111122223333")
@@ -199,3 +203,64 @@ def test_the_secret_never_appears_in_reprs_or_logs(caplog: pytest.LogCaptureFixt
 
     assert CREDENTIAL.secret_access_key not in repr(CREDENTIAL)
     assert CREDENTIAL.secret_access_key not in caplog.text
+
+
+def test_headers_authenticate_before_the_body_is_read() -> None:
+    request = signed("POST", "http://h/x", b'{"a": 1}', {"Content-Type": "application/json"})
+    head = RequestHead(request.method, request.raw_path, request.query_string, request.headers)
+    now = datetime.now(UTC)
+
+    checked = authenticate_headers(head, STORE, signing_name="quicksight", now=now, dev_mode=False)
+    with pytest.raises(AwsError) as unknown:
+        authenticate_headers(
+            head, StaticCredentials(), signing_name="quicksight", now=now, dev_mode=False
+        )
+    with pytest.raises(AwsError) as other_body:
+        verify_body(checked, head, b'{"a": 2}')
+
+    assert unknown.value.code == "UnrecognizedClientException"
+    assert other_body.value.code == "InvalidSignatureException"
+    assert verify_body(checked, head, request.body).credential == CREDENTIAL
+
+
+def test_a_signed_content_hash_verifies_the_signature_from_the_headers() -> None:
+    body = b'{"a": 1}'
+    request = signed(
+        "POST", "http://h/x", body, {"X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()}
+    )
+    forged = SignedRequest(
+        request.method,
+        request.raw_path,
+        request.query_string,
+        [(k, v + "0" if k == "authorization" else v) for k, v in request.headers],
+        body,
+    )
+    now = datetime.now(UTC)
+
+    checked = authenticate_headers(
+        request, STORE, signing_name="quicksight", now=now, dev_mode=False
+    )
+    with pytest.raises(AwsError) as bad_signature:
+        authenticate_headers(forged, STORE, signing_name="quicksight", now=now, dev_mode=False)
+    with pytest.raises(AwsError) as other_body:
+        verify_body(checked, request, b"{}")
+
+    assert checked.authorization is None  # nothing but the body hash is left to check
+    assert bad_signature.value.code == "InvalidSignatureException"
+    assert other_body.value.code == "InvalidSignatureException"
+    assert verify_body(checked, request, body).credential == CREDENTIAL
+
+
+@pytest.mark.parametrize("dev_mode", [False, True])
+def test_the_scope_region_must_be_a_region(dev_mode: bool) -> None:
+    request = signed("GET", "http://h/x")
+    headers = [
+        (k, v.replace("/us-east-1/", "/Moon/") if k == "authorization" else v)
+        for k, v in request.headers
+    ]
+
+    with pytest.raises(AwsError) as caught:
+        verify(SignedRequest("GET", "/x", "", headers, b""), dev_mode=dev_mode)
+
+    assert caught.value.code == "InvalidSignatureException"
+    assert caught.value.message == "Credential should be scoped to a valid region, not 'Moon'."

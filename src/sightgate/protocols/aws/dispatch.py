@@ -287,8 +287,8 @@ def build_aws_app(
     """The AWS API as an ASGI app: ``handlers`` keyed by (service, operation), e.g.
     ``("quicksight", "DescribeUser")`` or ``("identitystore", "ListUsers")``.
 
-    ``token_key`` signs NextTokens; ``clock`` (UTC now) exists for tests of the 15-minute
-    signature window.
+    ``token_key`` is the key material NextTokens are encrypted under (through HKDF);
+    ``clock`` (UTC now) exists for tests of the 15-minute signature window.
     """
     return AwsApi(
         handlers,
