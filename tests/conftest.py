@@ -78,6 +78,7 @@ def db(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def services(db: Database) -> Services:
     """The services over the test store."""
+    from sightgate.analytics.access.services import Access
     from sightgate.analytics.access_keys import AccessKeyService
     from sightgate.analytics.directory.services import Directory
     from sightgate.analytics.provisioning.services import Provisioning
@@ -88,6 +89,7 @@ def services(db: Database) -> Services:
     instances = InstanceService(db)
     identity = IdentityStoreService(db)
     directory = Directory.build(db, instances)
+    provisioning = Provisioning.build(db, directory, identity, instances)
     return Services(
         db=db,
         instances=instances,
@@ -95,7 +97,8 @@ def services(db: Database) -> Services:
         scim_tokens=ScimTokenService(db),
         directory=directory,
         access_keys=AccessKeyService(db, lambda: b"test server secret, not for production use"),
-        provisioning=Provisioning.build(db, directory, identity, instances),
+        provisioning=provisioning,
+        access=Access.build(db, provisioning.service.truth, provisioning.rules, instances),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sightgate.analytics.access.services import Access
 from sightgate.analytics.access_keys import AccessKeyService
 from sightgate.analytics.directory.services import Directory
 from sightgate.analytics.provisioning.services import Provisioning
@@ -25,6 +26,7 @@ class Services:
     directory: Directory
     access_keys: AccessKeyService
     provisioning: Provisioning
+    access: Access
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -36,6 +38,7 @@ class Services:
         instances = InstanceService(db)
         identity = IdentityStoreService(db)
         directory = Directory.build(db, instances, namespace_limit=settings.namespace_limit)
+        provisioning = Provisioning.build(db, directory, identity, instances)
         return cls(
             db=db,
             instances=instances,
@@ -43,5 +46,6 @@ class Services:
             scim_tokens=ScimTokenService(db),
             directory=directory,
             access_keys=AccessKeyService(db, settings.server_secret),
-            provisioning=Provisioning.build(db, directory, identity, instances),
+            provisioning=provisioning,
+            access=Access.build(db, provisioning.service.truth, provisioning.rules, instances),
         )

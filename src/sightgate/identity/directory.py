@@ -71,6 +71,15 @@ class MemberChange:
 
 
 @dataclass(frozen=True)
+class UserStanding:
+    """What an access decision needs of a user: name, active flag, groups (id -> name)."""
+
+    user_name: str
+    active: bool
+    groups: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Member:
     """A member of a group with the name to show for them."""
 
@@ -492,6 +501,27 @@ class IdentityStoreService:
                 key=lambda ms: ms.user_id,
             )
 
+    def group_names_of_user(self, store_id: str, user_id: str) -> dict[str, str]:
+        """The groups one user is in (id -> display name), in one statement; empty when
+        the user or store does not exist."""
+        with self.db.read() as conn:
+            return _group_names_of_user(conn, store_id, user_id)
+
+    def standing(self, store_id: str, user_id: str) -> UserStanding | None:
+        """A user's name, active flag and groups, in one read of two statements (what
+        access decisions need, without e-mails and external ids); None when missing."""
+        u = t.users
+        query = select(u.c.user_name, u.c.active).where(
+            u.c.identity_store_id == store_id, u.c.user_id == user_id
+        )
+        with self.db.read() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            return UserStanding(
+                row.user_name, row.active, _group_names_of_user(conn, store_id, user_id)
+            )
+
     def list_groups_of_user(self, store_id: str, user_id: str) -> list[Membership]:
         """Every membership of one user, in group-id order."""
         m = t.memberships
@@ -539,6 +569,17 @@ _USER_BY_ID = select(t.users).where(
     t.users.c.identity_store_id == bindparam("store_id"), t.users.c.user_id == bindparam("user_id")
 )
 _USER_BY_ID_FOR_UPDATE = _USER_BY_ID.with_for_update()
+
+
+def _group_names_of_user(conn: Connection, store_id: str, user_id: str) -> dict[str, str]:
+    m, g = t.memberships, t.groups
+    query = (
+        select(g.c.group_id, g.c.display_name)
+        .join(m, m.c.group_id == g.c.group_id)
+        .where(m.c.identity_store_id == store_id, m.c.user_id == user_id)
+        .order_by(g.c.group_id)
+    )
+    return {group_id: name for group_id, name in conn.execute(query)}
 
 
 def _load_user(conn: Connection, store_id: str, user_id: str, *, lock: bool = False) -> User:

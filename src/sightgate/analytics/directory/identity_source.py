@@ -22,6 +22,10 @@ class InstanceReader(Protocol):
         """The instance with this id or ARN; ``NotFoundError`` when there is none."""
         ...
 
+    def get_by_identity_store(self, identity_store_id: str) -> Instance:
+        """The instance owning an identity store; ``NotFoundError`` when there is none."""
+        ...
+
 
 def serving_instance(instances: InstanceReader, instance_arn: str, account_id: str) -> Instance:
     """The instance ``instance_arn`` if it serves ``account_id``.

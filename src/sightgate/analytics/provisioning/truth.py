@@ -73,17 +73,19 @@ class IdentityTruth:
         """The user and their groups now; None when the user (or store) does not exist."""
         try:
             user = self.identity.get_user(store_id, user_id)
-            memberships = self.identity.list_groups_of_user(store_id, user_id)
         except NotFoundError:
             return None
-        groups: dict[str, str] = {}
-        for membership in memberships:
-            try:
-                group = self.identity.get_group(store_id, membership.group_id)
-            except NotFoundError:  # deleted since: its events will follow
-                continue
-            groups[group.group_id] = group.display_name
-        return IdentitySnapshot(view_of(user), groups)
+        return IdentitySnapshot(view_of(user), self.identity.group_names_of_user(store_id, user_id))
+
+    def standing(self, store_id: str, user_id: str) -> IdentitySnapshot | None:
+        """Like ``snapshot`` for access decisions: the user's e-mail is left out (its view
+        has an empty ``email``), which saves the statements that read e-mails."""
+        found = self.identity.standing(store_id, user_id)
+        if found is None:
+            return None
+        return IdentitySnapshot(
+            IdentityUserView(user_id, found.user_name, found.active, ""), found.groups
+        )
 
     def group(self, store_id: str, group_id: str) -> Group | None:
         """A group, or None when it does not exist."""

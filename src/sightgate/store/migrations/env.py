@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import sightgate.analytics.access.tables
 import sightgate.analytics.directory.tables
 import sightgate.analytics.provisioning.tables
 import sightgate.identity.tables

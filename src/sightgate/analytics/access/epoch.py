@@ -1,0 +1,93 @@
+"""Access epochs: what makes a cached access answer safe to reuse, in every process.
+
+Every change to the directory, the identity store, provisioning rules or permissions
+writes its events in its own transaction, each scoped to an account id or an identity
+store id. The epoch of a scope is the position of its newest event. An answer computed
+from a scope's state is reused only while the scope's epoch is unchanged; a request reads
+the epochs it needs in one statement, so a change committed before the request starts
+(in any process) moves an epoch and the answer is computed afresh: no stale window.
+On PostgreSQL outbox positions become visible in commit order (see platform/events.py),
+so an epoch never moves backwards.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+from sqlalchemy import Connection, func, select
+
+from sightgate.platform.db import Database
+from sightgate.platform.events import events_table
+
+Epochs = tuple[int, ...]
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def read_epochs(conn: Connection, scopes: Sequence[str]) -> Epochs:
+    """The newest event position of each scope (0 for a scope without events), in one
+    statement of index lookups (``events (scope, position)``)."""
+    if not scopes:
+        return ()
+    e = events_table
+    columns = [
+        select(func.coalesce(func.max(e.c.position), 0))
+        .where(e.c.scope == scope)
+        .scalar_subquery()
+        .label(f"e{index}")
+        for index, scope in enumerate(scopes)
+    ]
+    row = conn.execute(select(*columns)).one()
+    return tuple(int(value) for value in row)
+
+
+class EpochCache(Generic[K, V]):
+    """A bounded, thread-safe LRU of values valid for the epochs they were computed at.
+
+    The epochs stored with a value are always read *before* the value was computed, so a
+    change committed while computing leaves the stored epochs behind, and the next call
+    recomputes. A value whose scopes were not known before computing (the first call for
+    a key, or its scopes changed) is stored without epochs: the next call recomputes it
+    with epochs read first, and the calls after that reuse it.
+    """
+
+    def __init__(self, db: Database, max_entries: int = 10_000) -> None:
+        self.db = db
+        self.max_entries = max_entries
+        self._entries: OrderedDict[K, tuple[tuple[str, ...], Epochs | None, V]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, compute: Callable[[], tuple[V, tuple[str, ...]]]) -> V:
+        """The value for ``key``: the cached one while the epochs of its scopes have not
+        moved, else ``compute()``, which returns the value and the scopes it depends on."""
+        with self._lock:
+            cached = self._entries.get(key)
+        scopes: tuple[str, ...] = ()
+        epochs: Epochs | None = None
+        if cached is not None:
+            scopes, stored, value = cached
+            with self.db.read() as conn:
+                epochs = read_epochs(conn, scopes)
+            if epochs == stored:
+                with self._lock:
+                    if key in self._entries:
+                        self._entries.move_to_end(key)
+                return value
+        value, needed = compute()
+        self._store(key, needed, epochs if needed == scopes else None, value)
+        return value
+
+    def _store(self, key: K, scopes: tuple[str, ...], epochs: Epochs | None, value: V) -> None:
+        with self._lock:
+            self._entries[key] = (scopes, epochs, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,30 @@
+"""The access module's services, built together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sightgate.analytics.access.authorizer import Authorizer
+from sightgate.analytics.access.permissions import PermissionService
+from sightgate.analytics.directory.identity_source import InstanceReader
+from sightgate.analytics.principals.reader import PrincipalReader
+from sightgate.analytics.provisioning.rules_service import RulesService
+from sightgate.analytics.provisioning.truth import IdentityTruth
+from sightgate.platform.db import Database
+
+
+@dataclass(frozen=True)
+class Access:
+    """Resource permissions and the authorizer, on one database."""
+
+    permissions: PermissionService
+    authorizer: Authorizer
+
+    @classmethod
+    def build(
+        cls, db: Database, truth: IdentityTruth, rules: RulesService, instances: InstanceReader
+    ) -> Access:
+        """Everything wired on ``db``, reading identities through ``truth``."""
+        permissions = PermissionService(db)
+        principals = PrincipalReader(db, truth, rules)
+        return cls(permissions, Authorizer(db, principals, permissions, instances))
