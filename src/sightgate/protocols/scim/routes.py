@@ -239,7 +239,7 @@ def is_lookup(kind: str, params: dict[str, str]) -> bool:
     """Whether a list request is an index lookup (``userName eq "x"``), which may run in
     place; any other list may scan the store (``co``, ``pr``, a bare page with its
     total) and so runs on a worker thread, where it cannot hold up the event loop."""
-    text = next((v for k, v in params.items() if k.lower() == "filter"), None)
+    text = {k.lower(): v for k, v in params.items()}.get("filter")  # as ListQuery reads it
     return text is not None and is_key_lookup(text, USER if kind == "Users" else GROUP)
 
 
