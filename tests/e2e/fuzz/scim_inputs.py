@@ -512,25 +512,23 @@ def scim_request(
     draw: Callable[[st.SearchStrategy[Any]], Any],
     t: ScimTargets,
     *,
-    valid_token: bool | None = True,
+    valid_token: bool = True,
     methods: tuple[str, ...] = METHODS,
     endpoints: st.SearchStrategy[str] | None = None,
     bodies: st.SearchStrategy[bytes] | None = None,
 ) -> FuzzRequest:
-    """A request to a SCIM endpoint; ``valid_token=None`` mixes valid and invalid tokens."""
+    """A request to a SCIM endpoint, with the store's token or (``valid_token=False``)
+    with none or a forged one."""
     method = draw(st.sampled_from(methods))
     endpoint = draw(endpoints if endpoints is not None else endpoint_path(t))
-    store = draw(store_path(t)) if valid_token is not False else f"/scim/{t.store_id}/v2"
+    store = draw(store_path(t)) if valid_token else f"/scim/{t.store_id}/v2"
     target = f"{store}/{endpoint}{query_string(draw(query_parameters))}"
-    valid = valid_token if valid_token is not None else draw(st.booleans())
     headers: list[tuple[str, str]] = []
-    credentials = draw(authorization(t, valid=valid))
+    credentials = draw(authorization(t, valid=valid_token))
     if credentials is not None:
         headers.append(("Authorization", credentials))
     headers.append(("Content-Type", draw(st.sampled_from(CONTENT_TYPES))))
-    for name in draw(
-        st.lists(st.sampled_from(("If-Match", "If-None-Match", "Accept")), max_size=2)
-    ):
-        headers.append((name, draw(etag)))
+    conditions = st.lists(st.sampled_from(("If-Match", "If-None-Match", "Accept")), max_size=2)
+    headers.extend((name, draw(etag)) for name in draw(conditions))
     sent_body = draw(bodies if bodies is not None else body(t)) if method != "GET" else b""
-    return FuzzRequest(method, target, tuple(headers), sent_body)
+    return FuzzRequest(method, target, tuple((k, header_value(v)) for k, v in headers), sent_body)
