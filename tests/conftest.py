@@ -82,6 +82,7 @@ def services(db: Database) -> Services:
     from sightgate.analytics.access_keys import AccessKeyService
     from sightgate.analytics.directory.services import Directory
     from sightgate.analytics.provisioning.services import Provisioning
+    from sightgate.analytics.signin.jit import JitProvisioning
     from sightgate.identity.directory import IdentityStoreService
     from sightgate.identity.instances import InstanceService
     from sightgate.identity.scim_tokens import ScimTokenService
@@ -90,6 +91,7 @@ def services(db: Database) -> Services:
     identity = IdentityStoreService(db)
     directory = Directory.build(db, instances)
     provisioning = Provisioning.build(db, directory, identity, instances)
+    access = Access.build(db, provisioning.service.truth, provisioning.rules, instances)
     return Services(
         db=db,
         instances=instances,
@@ -98,7 +100,8 @@ def services(db: Database) -> Services:
         directory=directory,
         access_keys=AccessKeyService(db, lambda: b"test server secret, not for production use"),
         provisioning=provisioning,
-        access=Access.build(db, provisioning.service.truth, provisioning.rules, instances),
+        access=access,
+        jit=JitProvisioning(db, provisioning.service, access.principals, provisioning.rules),
     )
 
 

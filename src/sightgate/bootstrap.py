@@ -8,6 +8,7 @@ from sightgate.analytics.access.services import Access
 from sightgate.analytics.access_keys import AccessKeyService
 from sightgate.analytics.directory.services import Directory
 from sightgate.analytics.provisioning.services import Provisioning
+from sightgate.analytics.signin.jit import JitProvisioning
 from sightgate.config import Settings
 from sightgate.identity.directory import IdentityStoreService
 from sightgate.identity.instances import InstanceService
@@ -27,6 +28,7 @@ class Services:
     access_keys: AccessKeyService
     provisioning: Provisioning
     access: Access
+    jit: JitProvisioning
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -39,6 +41,7 @@ class Services:
         identity = IdentityStoreService(db)
         directory = Directory.build(db, instances, namespace_limit=settings.namespace_limit)
         provisioning = Provisioning.build(db, directory, identity, instances)
+        access = Access.build(db, provisioning.service.truth, provisioning.rules, instances)
         return cls(
             db=db,
             instances=instances,
@@ -47,5 +50,6 @@ class Services:
             directory=directory,
             access_keys=AccessKeyService(db, settings.server_secret),
             provisioning=provisioning,
-            access=Access.build(db, provisioning.service.truth, provisioning.rules, instances),
+            access=access,
+            jit=JitProvisioning(db, provisioning.service, access.principals, provisioning.rules),
         )

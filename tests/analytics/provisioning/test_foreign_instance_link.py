@@ -44,4 +44,4 @@ def test_a_foreign_link_provisions_nobody_and_lets_nobody_in(
     ] == ["victim-admin"]
     assert services.directory.users.list(OTHER_ACCOUNT, "default").items == []
     assert services.directory.groups.list(OTHER_ACCOUNT, "default").items == []
-    assert not services.provisioning.access.check_identity_user(OTHER_ACCOUNT, admin).allowed
+    assert not services.access.principals.identity_user(OTHER_ACCOUNT, admin).allowed

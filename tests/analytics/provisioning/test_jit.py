@@ -17,9 +17,9 @@ def test_default_only_provisions_into_default_at_sign_in(
 ) -> None:
     user_id = idp.user("newcomer", "qs-author-grp")
     assert analytics_user(services, user_id) is None  # the worker has not run
-    user = services.provisioning.jit.sign_in(ACCOUNT, user_id)
+    user = services.jit.sign_in(ACCOUNT, user_id)
     assert user.namespace == "default" and user.role is Role.AUTHOR and user.active
-    assert services.provisioning.jit.sign_in(ACCOUNT, user_id).user_id == user.user_id
+    assert services.jit.sign_in(ACCOUNT, user_id).user_id == user.user_id
 
 
 def test_default_only_does_not_provision_into_other_namespaces(
@@ -30,7 +30,7 @@ def test_default_only_does_not_provision_into_other_namespaces(
     )
     user_id = idp.user("red", "qs-reader-grp", "red-customer-grp")
     with pytest.raises(NotProvisionedError, match="red-customer"):
-        services.provisioning.jit.sign_in(ACCOUNT, user_id)
+        services.jit.sign_in(ACCOUNT, user_id)
     services.provisioning.rules.set_text(
         ACCOUNT,
         NAMESPACED_RULES.replace(
@@ -38,7 +38,7 @@ def test_default_only_does_not_provision_into_other_namespaces(
         ),
         actor=ACTOR,
     )
-    assert services.provisioning.jit.sign_in(ACCOUNT, user_id).namespace == "red-customer"
+    assert services.jit.sign_in(ACCOUNT, user_id).namespace == "red-customer"
 
 
 def test_jit_off_refuses_unprovisioned_users(
@@ -47,9 +47,9 @@ def test_jit_off_refuses_unprovisioned_users(
     services.provisioning.rules.set_text(ACCOUNT, "just_in_time_provisioning: false", actor=ACTOR)
     user_id = idp.user("internal", "qs-reader-grp")
     with pytest.raises(NotProvisionedError, match="off"):
-        services.provisioning.jit.sign_in(ACCOUNT, user_id)
+        services.jit.sign_in(ACCOUNT, user_id)
     services.provisioning.service.reconcile(ACCOUNT)  # what the worker does
-    assert services.provisioning.jit.sign_in(ACCOUNT, user_id).user_name == "internal"
+    assert services.jit.sign_in(ACCOUNT, user_id).user_name == "internal"
 
 
 def test_users_outside_the_role_groups_are_denied(
@@ -57,6 +57,6 @@ def test_users_outside_the_role_groups_are_denied(
 ) -> None:
     user_id = idp.user("outsider", "red-customer-grp")
     with pytest.raises(AccessDeniedError, match="role group"):
-        services.provisioning.jit.sign_in(ACCOUNT, user_id)
+        services.jit.sign_in(ACCOUNT, user_id)
     with pytest.raises(AccessDeniedError):
-        services.provisioning.jit.sign_in(ACCOUNT, "d-0000000000-no-such-user")
+        services.jit.sign_in(ACCOUNT, "d-0000000000-no-such-user")

@@ -7,8 +7,8 @@
 - provisioning: real ``sightgate worker`` processes (in the background, or ``--once``).
 
 The test process also opens the same store in-process, only to *read*: the subscriber's
-cursor (``cursor_states``), the outbox's last position, and ``PrincipalAccess`` decisions
-(a third process reading the same committed state as the servers).
+cursor (``cursor_states``), the outbox's last position, and who a user is now
+(``PrincipalReader``; a third process reading the same committed state as the servers).
 
 The seed scenario is the project's copy, ``seed-scenario.yaml`` beside this file.
 """
@@ -30,11 +30,12 @@ import yaml
 from pydantic import SecretStr
 from sqlalchemy import func, select, text
 
-from sightgate.analytics.access.principal import Decision
+from sightgate.analytics.principals.model import UserPrincipal
 from sightgate.bootstrap import Services
 from sightgate.config import Settings
 from sightgate.platform.db import Database, metadata
 from sightgate.platform.dispatch import cursor_states
+from sightgate.platform.errors import NotFoundError
 from sightgate.platform.events import events_table
 from tests.e2e.aws.conftest import make_client
 from tests.e2e.helpers import cli_env, run_cli, run_json, running_server
@@ -49,6 +50,14 @@ T = TypeVar("T")
 
 
 # -- the seed scenario -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refused:
+    """No such analytics user: nothing to allow."""
+
+    reason: str
+    allowed: bool = False
 
 
 @dataclass(frozen=True)
@@ -381,9 +390,16 @@ class Deployment:
 
     # -- in-process reads ------------------------------------------------------------------
 
-    def access(self, namespace: str, user_name: str) -> Decision:
-        """``PrincipalAccess.check`` in this (third) process, on the same store."""
-        return self.services.provisioning.access.check(self.account_id, namespace, user_name)
+    def principal(self, namespace: str, user_name: str) -> UserPrincipal:
+        """Who the user is now, read in this (third) process on the same store."""
+        return self.services.access.principals.user(self.account_id, namespace, user_name)
+
+    def access(self, namespace: str, user_name: str) -> UserPrincipal | Refused:
+        """``principal``, or a refusal when there is no such analytics user."""
+        try:
+            return self.principal(namespace, user_name)
+        except NotFoundError as error:
+            return Refused(error.message)
 
 
 def truncate_all(database_url: str) -> None:

@@ -3,7 +3,7 @@
 
 Once the SCIM call that takes a user's access away has returned, no access decision
 anywhere may allow that user. The servers have no HTTP endpoint that runs the access
-check (``PrincipalAccess``), so the test makes the decisions in a third process, itself,
+check (``PrincipalReader``), so the test makes the decisions in a third process, itself,
 on the same database, continuously while the call is in flight; it checks over HTTP that
 both servers already serve the committed identity state that the check reads; and it
 checks that the asynchronous side (the analytics user's ``Active`` flag, which the workers
@@ -51,9 +51,7 @@ def revoke(d: Deployment, name: str, how: str, call: Callable[[], None]) -> None
         call()
         returned = time.monotonic()
         denied = d.access("default", name)
-        identity_user = d.services.provisioning.access.check_identity_user(
-            d.account_id, d.user_ids[name]
-        )
+        identity_user = d.services.access.principals.identity_user(d.account_id, d.user_ids[name])
         # The asynchronous side, while the probe goes on deciding through the whole window
         # in which the workers have not yet deactivated the analytics user.
         wait_for(

@@ -20,6 +20,11 @@ class Access:
     permissions: PermissionService
     authorizer: Authorizer
 
+    @property
+    def principals(self) -> PrincipalReader:
+        """Who a principal is now (uncached; the authorizer caches its own answers)."""
+        return self.authorizer.principals
+
     @classmethod
     def build(
         cls, db: Database, truth: IdentityTruth, rules: RulesService, instances: InstanceReader

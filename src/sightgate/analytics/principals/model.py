@@ -51,6 +51,17 @@ class UserPrincipal:
 
 
 @dataclass(frozen=True)
+class IdentityStanding:
+    """Whether an identity-store user may use an account now (what sign-in asks), and
+    where: the namespace and role the identity store and the rules give them."""
+
+    allowed: bool
+    reason: str
+    namespace: str | None = None
+    role: Role | None = None
+
+
+@dataclass(frozen=True)
 class AccountCaller:
     """The holder of an access key: acts as its account's root (IAM) on the AWS API."""
 

@@ -29,12 +29,13 @@ from sightgate.analytics.directory.model import (
     User,
     name_key,
 )
-from sightgate.analytics.principals.model import GroupRef, UserPrincipal
+from sightgate.analytics.principals.model import GroupRef, IdentityStanding, UserPrincipal
 from sightgate.analytics.provisioning.desired import Desired, desired_state
 from sightgate.analytics.provisioning.rules import ProvisioningRules
 from sightgate.analytics.provisioning.rules_service import RulesService
 from sightgate.analytics.provisioning.truth import IdentityTruth
 from sightgate.platform.db import Database
+from sightgate.platform.errors import NotFoundError
 
 NOT_LINKED = "the account is not linked to an Identity Center instance that serves it"
 
@@ -65,29 +66,58 @@ class PrincipalReader:
             role_groups = repository.account_role_groups(conn, account_id)
         store_id = self.truth.store_of(account)
         scopes = (account_id,) if store_id is None else (account_id, store_id)
-        desired = self._desired(store_id, user, role_groups, rules)
+        desired = self._desired(
+            store_id, user.identity_store_user_id, role_groups, rules, user.namespace
+        )
         allowed, reason = _standing(user, desired)
         with self.db.read() as conn:
             groups = _api_groups(conn, ns, user, desired.groups if allowed else ())
         role = desired.role if allowed and desired.role is not None else user.role
         return _principal(account, ns, user, role, groups, allowed, reason, scopes)
 
+    def identity_user(self, account_id: str, identity_store_user_id: str) -> IdentityStanding:
+        """Whether an identity-store user may use the account now, in which namespace and
+        with which role, whether or not provisioning has registered them yet."""
+        try:
+            with self.db.read() as conn:
+                account = repository.require_account(conn, account_id)
+                rules = self.rules.get(account_id, conn=conn)
+                role_groups = repository.account_role_groups(conn, account_id)
+                existing = repository.identity_source_users(
+                    conn, account_id, identity_store_user_id
+                )
+        except NotFoundError as error:
+            return IdentityStanding(False, error.message)
+        current = next((u for u in existing if u.active), existing[0] if existing else None)
+        desired = self._desired(
+            self.truth.store_of(account),
+            identity_store_user_id,
+            role_groups,
+            rules,
+            current.namespace if current else None,
+        )
+        if not desired.provisioned or desired.namespace is None:
+            return IdentityStanding(False, desired.reason)
+        return IdentityStanding(True, desired.reason, desired.namespace, desired.role)
+
     def _desired(
         self,
         store_id: str | None,
-        user: User,
+        identity_store_user_id: str,
         role_groups: Mapping[Role, set[str]],
         rules: ProvisioningRules,
+        current_namespace: str | None,
     ) -> Desired:
-        if store_id is None or user.identity_store_user_id is None:
+        """What the identity store and the rules say of the user now."""
+        if store_id is None:
             return Desired.absent(NOT_LINKED)
-        snapshot = self.truth.standing(store_id, user.identity_store_user_id)
+        snapshot = self.truth.standing(store_id, identity_store_user_id)
         return desired_state(
             snapshot.user if snapshot else None,
             snapshot.groups.values() if snapshot else (),
             role_groups,
             rules,
-            user.namespace,
+            current_namespace,
         )
 
 

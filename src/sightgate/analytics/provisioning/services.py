@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sightgate.analytics.access.principal import PrincipalAccess
 from sightgate.analytics.directory.services import Directory
-from sightgate.analytics.provisioning.jit import JitProvisioning
 from sightgate.analytics.provisioning.projector import ProvisioningSubscriber
 from sightgate.analytics.provisioning.rules_service import RulesService
 from sightgate.analytics.provisioning.sync import ProvisioningService
@@ -18,12 +16,10 @@ from sightgate.platform.db import Database
 
 @dataclass(frozen=True)
 class Provisioning:
-    """Rules, the provisioning service, the access check and JIT, on one database."""
+    """Rules and the provisioning service, on one database."""
 
     rules: RulesService
     service: ProvisioningService
-    access: PrincipalAccess
-    jit: JitProvisioning
 
     @classmethod
     def build(
@@ -36,9 +32,7 @@ class Provisioning:
         """Everything wired on ``db`` and the given directory and identity services."""
         truth = IdentityTruth(identity, instances)
         rules = RulesService(db)
-        service = ProvisioningService(db, directory, truth, rules)
-        access = PrincipalAccess(db, truth, rules)
-        return cls(rules, service, access, JitProvisioning(db, service, access, rules))
+        return cls(rules, ProvisioningService(db, directory, truth, rules))
 
     def subscriber(self) -> ProvisioningSubscriber:
         """The subscriber ``sightgate worker`` runs by default."""

@@ -9,9 +9,9 @@ are only ever pre-registered in their own namespace (``off``).
 
 from __future__ import annotations
 
-from sightgate.analytics.access.principal import PrincipalAccess
 from sightgate.analytics.directory import repository
 from sightgate.analytics.directory.model import User, name_key
+from sightgate.analytics.principals.reader import PrincipalReader
 from sightgate.analytics.provisioning.errors import NotProvisionedError
 from sightgate.analytics.provisioning.rules_service import RulesService
 from sightgate.analytics.provisioning.sync import ProvisioningService
@@ -26,12 +26,12 @@ class JitProvisioning:
         self,
         db: Database,
         provisioning: ProvisioningService,
-        access: PrincipalAccess,
+        principals: PrincipalReader,
         rules: RulesService,
     ) -> None:
         self.db = db
         self.provisioning = provisioning
-        self.access = access
+        self.principals = principals
         self.rules = rules
 
     def sign_in(self, account_id: str, identity_store_user_id: str) -> User:
@@ -41,7 +41,7 @@ class JitProvisioning:
         role group, deactivated, deleted, ...); ``NotProvisionedError`` when they may use
         the account but are not provisioned and JIT is off for their namespace.
         """
-        decision = self.access.check_identity_user(account_id, identity_store_user_id)
+        decision = self.principals.identity_user(account_id, identity_store_user_id)
         if not decision.allowed or decision.namespace is None:
             raise AccessDeniedError(decision.reason)
         found = self._current(account_id, identity_store_user_id, decision.namespace)
