@@ -2,9 +2,9 @@
 
 Unlike a SCIM token's, the secret cannot be kept as a hash: SigV4 signatures are HMACs
 keyed with the secret itself, so the verifier must have it to recompute them. It is kept
-encrypted at rest instead, with Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``)
-under a key derived (HKDF-SHA256) from the server secret, so a copy of the database alone
-reveals no secret. The plaintext is ``<access key id>:<secret>``: a ciphertext moved to
+encrypted at rest instead, in the platform's secret box (``platform/secretbox.py``: Fernet
+under a key derived from the server secret for this purpose), so a copy of the database
+alone reveals no secret. The plaintext is ``<access key id>:<secret>``: a ciphertext moved to
 another key's row does not decrypt as that key's secret. Secrets never appear in events,
 logs or ``repr``.
 
@@ -14,7 +14,6 @@ is created through the API, with such a key.
 
 from __future__ import annotations
 
-import base64
 import re
 import secrets
 import string
@@ -22,9 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, insert, select
 
 from sightgate.analytics.directory import tables as t
@@ -33,6 +29,7 @@ from sightgate.analytics.directory.repository import utc
 from sightgate.platform.db import Database
 from sightgate.platform.errors import NotFoundError
 from sightgate.platform.events import Actor, DomainEvent
+from sightgate.platform.secretbox import SealedError, SecretBox
 from sightgate.platform.uow import UnitOfWork
 
 ACCESS_KEY_CREATED = "analytics.AccessKeyCreated"
@@ -41,7 +38,7 @@ ACCESS_KEY_DELETED = "analytics.AccessKeyDeleted"
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 _ACCESS_KEY_ID = re.compile(r"AKIA[A-Z0-9]{16}")
-_HKDF_INFO = b"sightgate access-key secrets v1"
+_PURPOSE = "sightgate access-key secrets v1"
 
 
 @dataclass(frozen=True)
@@ -87,8 +84,7 @@ class AccessKeyService:
 
     def __init__(self, db: Database, server_secret: Callable[[], bytes]) -> None:
         self.db = db
-        self._server_secret = server_secret
-        self._fernet: Fernet | None = None
+        self._box = SecretBox(server_secret, _PURPOSE)
 
     def create(self, account_id: str, *, actor: Actor) -> IssuedKey:
         """A new key for an account: ``AKIA`` and 16 characters, and a 40-character secret."""
@@ -96,13 +92,13 @@ class AccessKeyService:
         access_key_id = "AKIA" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
         secret = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
         created_at = datetime.now(UTC)
-        ciphertext = self._cipher().encrypt(f"{access_key_id}:{secret}".encode())
+        ciphertext = self._box.seal(f"{access_key_id}:{secret}".encode())
         with UnitOfWork(self.db, actor) as uow:
             uow.conn.execute(
                 insert(t.access_keys).values(
                     access_key_id=access_key_id,
                     account_id=account_id,
-                    secret_ciphertext=ciphertext.decode(),
+                    secret_ciphertext=ciphertext,
                     created_at=created_at,
                 )
             )
@@ -123,8 +119,8 @@ class AccessKeyService:
         if row is None:
             return None
         try:
-            plaintext = self._cipher().decrypt(row.secret_ciphertext.encode()).decode()
-        except InvalidToken as error:
+            plaintext = self._box.open(row.secret_ciphertext).decode()
+        except SealedError as error:
             raise AccessKeyDecryptionError(
                 f"the secret of access key {access_key_id} does not decrypt with this server's "
                 "secret key: every server process must use the same SIGHTGATE_SECRET_KEY"
@@ -154,14 +150,6 @@ class AccessKeyService:
             if account_id is None:
                 raise NotFoundError("AccessKey", access_key_id)
             uow.emit(_event(ACCESS_KEY_DELETED, access_key_id, account_id))
-
-    def _cipher(self) -> Fernet:
-        if self._fernet is None:
-            key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-                self._server_secret()
-            )
-            self._fernet = Fernet(base64.urlsafe_b64encode(key))
-        return self._fernet
 
 
 def _event(type_: str, access_key_id: str, account_id: str) -> DomainEvent:
