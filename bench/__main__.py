@@ -12,10 +12,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bench import aws_protocol, cli_startup, propagation, scim_provisioning
+from bench import authorization, aws_protocol, cli_startup, propagation, scim_provisioning
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ["scim", "aws", "propagation", "cli"]
+BENCHMARKS = ["scim", "aws", "propagation", "cli", "authorization"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(cli_startup.report(result))
         missed += _save(f"{cli_startup.NAME}{suffix}", result, command)
+    if "authorization" in chosen:
+        sizes = authorization.Config.quick() if args.quick else authorization.Config()
+        result = authorization.run(sizes, args.store, args.postgres_url)
+        print()
+        print(authorization.report(result))
+        missed += _save(f"{authorization.NAME}-{args.store}{suffix}", result, command)
     return 1 if args.strict and missed else 0
 
 
