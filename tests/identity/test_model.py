@@ -16,9 +16,9 @@ from sightgate.identity.model import (
     UserFields,
     is_email_address,
     unique_key,
-    validate_account_id,
 )
 from sightgate.platform.errors import ValidationError
+from sightgate.platform.ids import validate_account_id
 
 
 def test_user_name_is_trimmed_and_kept() -> None:
@@ -184,7 +184,18 @@ def test_unique_key_ignores_letter_case_and_compatibility_forms() -> None:
     assert unique_key("ﬁle") == unique_key("FILE")  # the ligature folds to two letters
 
 
-@pytest.mark.parametrize("account_id", ["12345678901", "1234567890123", "abcdefghijkl", ""])
+@pytest.mark.parametrize(
+    "account_id",
+    [
+        "12345678901",
+        "1234567890123",
+        "abcdefghijkl",
+        "",
+        "123456789012\n",  # re.match with $ accepted a trailing newline
+        " 123456789012",
+        "١٢٣٤٥٦٧٨٩٠١٢",  # Arabic-Indic digits are \d too
+    ],
+)
 def test_account_ids_are_twelve_digits(account_id: str) -> None:
     with pytest.raises(ValidationError):
         validate_account_id(account_id)

@@ -24,11 +24,11 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, insert, select
 
 from sightgate.analytics.directory import tables as t
-from sightgate.analytics.directory.model import validate_account_id
 from sightgate.analytics.directory.repository import utc
 from sightgate.platform.db import Database
 from sightgate.platform.errors import NotFoundError
 from sightgate.platform.events import Actor, DomainEvent
+from sightgate.platform.ids import validate_account_id
 from sightgate.platform.secretbox import SealedError, SecretBox
 from sightgate.platform.uow import UnitOfWork
 

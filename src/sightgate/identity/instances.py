@@ -11,12 +11,16 @@ from sightgate.identity.model import (
     Instance,
     InstanceStatus,
     InstanceType,
-    validate_account_id,
 )
 from sightgate.platform.db import Database
 from sightgate.platform.errors import NotFoundError, ValidationError
 from sightgate.platform.events import Actor
-from sightgate.platform.ids import instance_arn, new_identity_store_id, new_instance_id
+from sightgate.platform.ids import (
+    instance_arn,
+    new_identity_store_id,
+    new_instance_id,
+    validate_account_id,
+)
 from sightgate.platform.uow import UnitOfWork
 
 
@@ -40,7 +44,7 @@ class InstanceService:
         one of them (the database enforces it); an ORGANIZATION instance starts serving
         its owner (the management account) and can serve more.
         """
-        validate_account_id(owner_account_id)
+        validate_account_id(owner_account_id, "account_id")
         if name is not None and not (0 < len(name.strip()) <= 255):
             raise ValidationError("name", "must be 1 to 255 characters")
         instance_id = new_instance_id()
@@ -93,7 +97,7 @@ class InstanceService:
 
     def add_account(self, instance_id: str, account_id: str, actor: Actor) -> Instance:
         """Let an ORGANIZATION instance serve another account."""
-        validate_account_id(account_id)
+        validate_account_id(account_id, "account_id")
         instance = self.get(instance_id)
         if instance.type is InstanceType.ACCOUNT:
             raise ValidationError("account_id", "an ACCOUNT instance serves only its own account")

@@ -17,7 +17,6 @@ from sightgate.platform.jsontext import JsonTextError, check_document, has_surro
 MAX_NAME_LENGTH = 128  # IdentityStore's limit for UserName
 MAX_STRING_LENGTH = 1024  # IdentityStore's limit for most other strings
 MAX_MULTI_VALUES = 100
-ACCOUNT_ID = re.compile(r"^\d{12}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -228,13 +227,6 @@ def is_email_address(value: str) -> bool:
     except EmailNotValidError:
         return False
     return True
-
-
-def validate_account_id(value: str) -> str:
-    """A 12-digit AWS account id."""
-    if not isinstance(value, str) or not ACCOUNT_ID.match(value):
-        raise ValidationError("account_id", "must be 12 digits")
-    return value
 
 
 def validate_external_ids(values: tuple[ExternalId, ...]) -> tuple[ExternalId, ...]:

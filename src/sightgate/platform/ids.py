@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
+
+from sightgate.platform.errors import ValidationError
 
 
 def random_hex(length: int) -> str:
@@ -37,3 +40,14 @@ def new_store_scoped_id(identity_store_id: str) -> str:
 def new_event_id() -> str:
     """A globally unique id for a domain event."""
     return str(uuid.uuid4())
+
+
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def validate_account_id(value: object, field: str = "AwsAccountId") -> str:
+    """A 12-digit AWS account id: ASCII digits only, nothing before or after (no trailing
+    newline, no other script's digits), or a ``ValidationError`` naming ``field``."""
+    if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
+        raise ValidationError(field, "must be 12 digits")
+    return value

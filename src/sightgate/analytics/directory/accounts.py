@@ -24,7 +24,6 @@ from sightgate.analytics.directory.model import (
     AuthenticationMethod,
     Edition,
     SubscriptionRequest,
-    validate_account_id,
     validate_email_address,
     validate_instance_arn,
     validate_namespace_name,
@@ -34,7 +33,7 @@ from sightgate.analytics.directory.namespaces import new_namespace
 from sightgate.analytics.directory.roles import grant_role
 from sightgate.platform.db import Database
 from sightgate.platform.events import Actor
-from sightgate.platform.ids import random_hex
+from sightgate.platform.ids import random_hex, validate_account_id
 from sightgate.platform.uow import UnitOfWork
 
 _SETTINGS = {

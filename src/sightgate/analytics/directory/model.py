@@ -31,7 +31,6 @@ MAX_GROUP_NAME_LENGTH = 128
 MAX_DESCRIPTION_LENGTH = 512
 COGNITO_PROVIDER_URL = "cognito-identity.amazonaws.com"
 
-_ACCOUNT_ID = re.compile(r"\d{12}")
 _ACCOUNT_NAME = re.compile(r"(?![Dd]-)[\da-zA-Z]+(-*[\da-zA-Z])*")
 _NAMESPACE = re.compile(r"[a-zA-Z0-9._-]{1,64}")
 _LATIN1 = re.compile(r"[\u0020-\u00ff]+")
@@ -505,13 +504,6 @@ def parse_role(value: object, field: str) -> Role:
     if isinstance(value, str) and value.startswith("RESTRICTED_"):
         raise ValidationError(field, f"{value} is not available")
     return parse_enum(Role, value, field)
-
-
-def validate_account_id(value: object) -> str:
-    """A 12-digit account id."""
-    if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
-        raise ValidationError("AwsAccountId", "must be 12 digits")
-    return value
 
 
 def validate_account_name(value: object) -> str:

@@ -42,12 +42,12 @@ from sightgate.analytics.directory.model import (
     Tag,
     User,
     name_key,
-    validate_account_id,
     validate_group_name,
     validate_namespace_name,
     validate_user_name,
 )
 from sightgate.platform.errors import NotFoundError
+from sightgate.platform.ids import validate_account_id
 from sightgate.platform.pagination import clamp_limit
 
 

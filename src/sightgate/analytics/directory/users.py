@@ -31,7 +31,6 @@ from sightgate.analytics.directory.model import (
     UserUpdate,
     iam_principal_id,
     parse_enum,
-    validate_account_id,
     validate_user_name,
 )
 from sightgate.analytics.directory.tags import apply_tags
@@ -39,6 +38,7 @@ from sightgate.analytics.directory.transactions import unit_of_work
 from sightgate.platform.db import Database
 from sightgate.platform.errors import NotFoundError, ValidationError
 from sightgate.platform.events import Actor
+from sightgate.platform.ids import validate_account_id
 from sightgate.platform.pagination import Page
 from sightgate.platform.uow import UnitOfWork
 
