@@ -24,7 +24,7 @@ from sightgate.analytics.directory.model import AccountSubscription
 from sightgate.analytics.principals.model import AccountCaller, ScimClient
 from sightgate.bootstrap import Services
 from sightgate.platform.errors import AccessDeniedError
-from tests.analytics.conftest import ACCOUNT, ACTOR, OTHER_ACCOUNT, REGION, subscribe
+from tests.analytics.conftest import ACCOUNT, ACTOR, OTHER_ACCOUNT, REGION, register, subscribe
 from tests.analytics.provisioning.conftest import Idp, run_worker
 
 VIEW = "quicksight:DescribeDashboard"
@@ -179,3 +179,19 @@ def test_a_scim_token_acts_on_its_own_store_only(services: Services, idp: Idp) -
         client, "scim:GetUser", IdentityStoreResource("d-0123456789")
     ).allowed
     assert not authorizer.authorize(client, "scim:GetUser", AccountResource(ACCOUNT)).allowed
+
+
+def test_a_user_in_no_group_is_allowed_by_their_own_grant_or_their_namespaces(
+    services: Services, account: AccountSubscription
+) -> None:
+    register(services.directory, "loner")
+    services.directory.groups.create(ACCOUNT, "default", "g", actor=ACTOR)
+    user = f"arn:aws:quicksight:{REGION}:{ACCOUNT}:user/default/loner"
+    namespace = f"arn:aws:quicksight:{REGION}:{ACCOUNT}:namespace/default"
+    update = services.access.permissions.update
+    update(dashboard("own"), grant=[ResourcePermission(user, VIEWER)], actor=ACTOR)
+    update(dashboard("everyone"), grant=[ResourcePermission(namespace, VIEWER)], actor=ACTOR)
+    update(dashboard("group-only"), grant=[ResourcePermission(group_arn("g"), VIEWER)], actor=ACTOR)
+    assert decide(services, "loner", "own").allowed
+    assert decide(services, "loner", "everyone").via[1] == f"namespace {namespace}"
+    assert not decide(services, "loner", "group-only").allowed

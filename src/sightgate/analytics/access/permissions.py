@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 
 from sightgate.analytics.access.actions import STANDARD, ResourceType, validate_actions
 from sightgate.analytics.access.tables import resource_permissions as rp
@@ -154,9 +154,13 @@ class PermissionService:
         if not wanted:
             return []
         rows = conn.execute(
-            select(rp.c.principal_arn, rp.c.actions)
-            .where(rp.c.resource_arn.in_(wanted), _granted_to(principal))
-            .order_by(rp.c.principal_arn)
+            _GRANTS_ON,
+            {
+                "resource_arns": wanted,
+                "user_id": principal.user_id,
+                "namespace_id": principal.namespace_id,
+                "group_ids": list(principal.group_ids),
+            },
         )
         return [ResourcePermission(arn, frozenset(actions)) for arn, actions in rows]
 
@@ -173,6 +177,22 @@ class PermissionService:
             )
         )
         return sorted({arn for arn, actions in rows if action in actions})
+
+
+# Built once: building the statement cost more than running it (0.33 against 0.13 ms a
+# call on SQLite), and every cold decision runs it. An empty group list is an empty IN.
+_GRANTS_ON = (
+    select(rp.c.principal_arn, rp.c.actions)
+    .where(
+        rp.c.resource_arn.in_(bindparam("resource_arns", expanding=True)),
+        or_(
+            rp.c.user_id == bindparam("user_id"),
+            rp.c.namespace_id == bindparam("namespace_id"),
+            rp.c.group_id.in_(bindparam("group_ids", expanding=True)),
+        ),
+    )
+    .order_by(rp.c.principal_arn)
+)
 
 
 def _granted_to(principal: UserPrincipal) -> Any:
