@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from sightgate.config import Settings
 from sightgate.platform.db import Database
@@ -77,3 +78,10 @@ def test_the_data_directory_is_created_private(tmp_path: Path) -> None:
     assert mode(tmp_path / "data") == 0o700
     settings.server_secret()
     assert mode(tmp_path / "data" / "secret.key") == 0o600
+
+
+def test_a_store_in_a_missing_directory_fails_when_opened_as_before(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'missing' / 'sightgate.db'}")
+    with pytest.raises(OperationalError, match="unable to open"), db.read():
+        pass
+    db.dispose()

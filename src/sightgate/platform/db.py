@@ -239,6 +239,8 @@ def _create_private_file(url: str) -> None:
     path = Path(name)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except (FileNotFoundError, PermissionError):
+        return  # SQLite says so when it opens the file, as it always did
     except FileExistsError:
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
