@@ -78,6 +78,7 @@ def db(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def services(db: Database) -> Services:
     """The services over the test store."""
+    from sightgate.analytics.access.authorizer import may_change_identity_source_records
     from sightgate.analytics.access.services import Access
     from sightgate.analytics.access_keys import AccessKeyService
     from sightgate.analytics.directory.services import Directory
@@ -89,7 +90,7 @@ def services(db: Database) -> Services:
 
     instances = InstanceService(db)
     identity = IdentityStoreService(db)
-    directory = Directory.build(db, instances)
+    directory = Directory.build(db, instances, may_change_identity_source_records)
     provisioning = Provisioning.build(db, directory, identity, instances)
     access = Access.build(db, provisioning.service.truth, provisioning.rules, instances)
     return Services(

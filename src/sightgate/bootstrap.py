@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sightgate.analytics.access.authorizer import may_change_identity_source_records
 from sightgate.analytics.access.services import Access
 from sightgate.analytics.access_keys import AccessKeyService
 from sightgate.analytics.directory.services import Directory
@@ -39,7 +40,12 @@ class Services:
         )
         instances = InstanceService(db)
         identity = IdentityStoreService(db)
-        directory = Directory.build(db, instances, namespace_limit=settings.namespace_limit)
+        directory = Directory.build(
+            db,
+            instances,
+            may_change_identity_source_records,
+            namespace_limit=settings.namespace_limit,
+        )
         provisioning = Provisioning.build(db, directory, identity, instances)
         access = Access.build(db, provisioning.service.truth, provisioning.rules, instances)
         return cls(

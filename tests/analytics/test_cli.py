@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sightgate.analytics.access.authorizer import may_change_identity_source_records
 from sightgate.analytics.directory.services import Directory
 from sightgate.identity.instances import InstanceService
 from sightgate.platform.db import Database
@@ -71,7 +72,9 @@ def test_a_bad_account_id_is_one_error_line(env: dict[str, str]) -> None:
 
 
 def test_set_identity_source(env: dict[str, str], cli_store: Database) -> None:
-    subscribe(Directory.build(cli_store, InstanceService(cli_store)))
+    subscribe(
+        Directory.build(cli_store, InstanceService(cli_store), may_change_identity_source_records)
+    )
 
     def create_instance(account_id: str) -> str:
         created = run_json(

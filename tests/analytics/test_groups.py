@@ -18,6 +18,7 @@ from sightgate.analytics.directory.model import (
 from sightgate.analytics.directory.services import Directory
 from sightgate.platform.db import Database
 from sightgate.platform.errors import ConflictError, NotFoundError, ValidationError
+from sightgate.platform.events import PROVISIONING, Actor
 from tests.analytics.conftest import (
     ACCOUNT,
     ACTOR,
@@ -240,22 +241,22 @@ def test_groups_from_the_identity_source_are_read_only_through_the_api(
     )
     assert group.identity_store_group_id == "0123456789-g"
     before = last_position(db)
+    impostor = Actor("api", "provisioning")  # the right goes with the actor, not a name
     for call in (
-        lambda **flag: directory.groups.update(
-            ACCOUNT, "default", "okta sales", description="x", actor=ACTOR, **flag
+        lambda actor: directory.groups.update(
+            ACCOUNT, "default", "okta sales", description="x", actor=actor
         ),
-        lambda **flag: directory.memberships.create(
-            ACCOUNT, "default", "okta sales", "jdoe", actor=ACTOR, **flag
+        lambda actor: directory.memberships.create(
+            ACCOUNT, "default", "okta sales", "jdoe", actor=actor
         ),
-        lambda **flag: directory.memberships.delete(
-            ACCOUNT, "default", "okta sales", "jdoe", actor=ACTOR, **flag
+        lambda actor: directory.memberships.delete(
+            ACCOUNT, "default", "okta sales", "jdoe", actor=actor
         ),
-        lambda **flag: directory.groups.delete(
-            ACCOUNT, "default", "okta sales", actor=ACTOR, **flag
-        ),
+        lambda actor: directory.groups.delete(ACCOUNT, "default", "okta sales", actor=actor),
     ):
-        with pytest.raises(ManagedByIdentitySourceError, match="identity provider"):
-            call()
-        assert types_after(db, before) == []
-        call(allow_identity_source_changes=True)
+        for refused in (ACTOR, impostor):
+            with pytest.raises(ManagedByIdentitySourceError, match="identity provider"):
+                call(refused)
+            assert types_after(db, before) == []
+        call(PROVISIONING)
         before = last_position(db)

@@ -27,6 +27,7 @@ from sightgate.analytics.directory.services import Directory
 from sightgate.bootstrap import Services
 from sightgate.platform.db import Database
 from sightgate.platform.errors import ConflictError, NotFoundError, ValidationError
+from sightgate.platform.events import PROVISIONING
 from tests.analytics.conftest import (
     ACCOUNT,
     ACTOR,
@@ -409,14 +410,11 @@ def test_users_from_the_identity_source_are_read_only_through_the_api(
         "default",
         "synced",
         UserUpdate("p@example.com", "READER", active=False),
-        actor=ACTOR,
-        allow_identity_source_changes=True,
+        actor=PROVISIONING,
     )
     assert deactivated.active is False
     assert events_after(db, before)[-1].payload["Changed"] == ["Active"]
-    directory.users.delete(
-        ACCOUNT, "default", "synced", actor=ACTOR, allow_identity_source_changes=True
-    )
+    directory.users.delete(ACCOUNT, "default", "synced", actor=PROVISIONING)
     with pytest.raises(ValidationError):
         directory.users.register(ACCOUNT, "default", registration, actor=ACTOR, source="IDP")
 

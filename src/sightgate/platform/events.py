@@ -80,6 +80,9 @@ class Actor:
 
 
 SYSTEM = Actor("system", "sightgate")
+PROVISIONING = Actor("system", "provisioning")
+"""The provisioning worker: the only actor that changes records provisioned from the
+identity source (see ``sightgate.analytics.access.authorizer``)."""
 
 
 @dataclass(frozen=True)

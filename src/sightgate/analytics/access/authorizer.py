@@ -21,6 +21,7 @@ from sightgate.analytics.principals.model import AccountCaller, ScimClient, User
 from sightgate.analytics.principals.reader import PrincipalReader
 from sightgate.platform.db import Database
 from sightgate.platform.errors import AccessDeniedError, NotFoundError
+from sightgate.platform.events import PROVISIONING, Actor
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,23 @@ class IdentitySource:
     instance_arn: str
 
 
+@dataclass(frozen=True)
+class InstanceResource:
+    """An Identity Center instance itself (SSO Admin's Describe/Update/DeleteInstance)."""
+
+    instance_arn: str
+
+
 Principal = AccountCaller | ScimClient | UserPrincipal
-Target = AccountResource | IdentityStoreResource | IdentitySource | Resource
+Target = AccountResource | IdentityStoreResource | IdentitySource | InstanceResource | Resource
+
+
+def may_change_identity_source_records(actor: Actor) -> bool:
+    """Only the provisioning worker changes users, groups and memberships provisioned from
+    the identity source: the identity provider is their truth, and a change made through
+    the API or the CLI would be undone (or silently diverge) at the next provisioning run.
+    The directory is built with this rule and applies it to each unit of work's actor."""
+    return actor == PROVISIONING
 
 
 def _allow(reason: str, *via: str) -> Decision:
@@ -145,7 +161,9 @@ class Authorizer:
                 f"{target.account_id}",
                 via,
             )
-        if isinstance(target, IdentitySource):
+        if isinstance(target, IdentitySource | InstanceResource):
+            # An instance serves its owner (ACCOUNT) or the accounts attached to it
+            # (ORGANIZATION): those may link it as their identity source and manage it.
             try:
                 serving_instance(self.instances, target.instance_arn, caller.account_id)
             except AccessDeniedError as error:

@@ -17,9 +17,9 @@ from sqlalchemy import ColumnElement
 from sightgate.analytics.directory import arns, events, repository
 from sightgate.analytics.directory import tables as t
 from sightgate.analytics.directory.errors import (
-    ManagedByIdentitySourceError,
     translate_integrity_errors,
 )
+from sightgate.analytics.directory.identity_source import IdentitySourceWriters, require_writable
 from sightgate.analytics.directory.model import (
     Group,
     GroupFilterOperator,
@@ -41,8 +41,14 @@ from sightgate.platform.uow import UnitOfWork
 class GroupService:
     """The groups of a namespace (memberships: see GroupMembershipService)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, writers: IdentitySourceWriters) -> None:
         self.db = db
+        self.writers = writers
+
+    def check_writable(self, group: Group, actor: Actor) -> None:
+        """Refuse ``actor``'s change to a group (or its members) provisioned from the
+        identity source, unless the authorizer's rule lets it."""
+        require_writable(group.source, "Group", group.group_name, actor, self.writers)
 
     def create(
         self,
@@ -100,14 +106,13 @@ class GroupService:
         *,
         description: str | None,
         actor: Actor,
-        allow_identity_source_changes: bool = False,
     ) -> Group:
         """Set the description (``None`` removes it: it is UpdateGroup's only field)."""
         valid_description = validate_description(description)
         with UnitOfWork(self.db, actor) as uow:
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             current = repository.require_group(uow.conn, ns, group_name, lock=True)
-            check_managed(current, allow_identity_source_changes)
+            self.check_writable(current, uow.actor)
             if current.description == valid_description:
                 return current
             updated = replace(current, description=valid_description, updated_at=datetime.now(UTC))
@@ -122,14 +127,13 @@ class GroupService:
         group_name: str,
         *,
         actor: Actor,
-        allow_identity_source_changes: bool = False,
         uow: UnitOfWork | None = None,
     ) -> None:
         """Delete a group with its memberships (one event per membership) and tags."""
         with unit_of_work(self.db, actor, uow) as uow:
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             group = repository.require_group(uow.conn, ns, group_name, lock=True)
-            check_managed(group, allow_identity_source_changes)
+            self.check_writable(group, uow.actor)
             members = [
                 repository.to_user(row, ns)
                 for row in uow.conn.execute(repository.members_query(group.group_id)).mappings()
@@ -156,7 +160,6 @@ class GroupService:
         new_name: str,
         *,
         actor: Actor,
-        allow_identity_source_changes: bool = False,
         uow: UnitOfWork | None = None,
     ) -> Group:
         """Give a group a new name, keeping its id, principal id and members (provisioning
@@ -168,7 +171,7 @@ class GroupService:
         ):
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             current = repository.require_group(uow.conn, ns, group_name, lock=True)
-            check_managed(current, allow_identity_source_changes)
+            self.check_writable(current, uow.actor)
             if current.group_name == name:
                 return current
             renamed = replace(
@@ -239,9 +242,3 @@ class GroupService:
                 conn, query, t.groups.c.group_name_key, limit, after
             )
             return Page([repository.to_group(row, ns) for row in rows], next_key)
-
-
-def check_managed(group: Group, allow_identity_source_changes: bool) -> None:
-    """Refuse API changes to a group (or its members) provisioned from the identity source."""
-    if group.source is Source.IDENTITY_SOURCE and not allow_identity_source_changes:
-        raise ManagedByIdentitySourceError("Group", group.group_name)

@@ -1,4 +1,5 @@
-"""Which IAM Identity Center instance may be an account's identity source.
+"""The identity source's hold on the directory: which IAM Identity Center instance may be
+an account's identity source, and who may change the records provisioned from it.
 
 An instance ARN is an identifier, not a secret: it appears in events and in
 DescribeAccountSubscription. So naming one proves nothing; an account may use an instance
@@ -9,10 +10,29 @@ other would let one tenant copy another tenant's users and groups.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
+from sightgate.analytics.directory.errors import ManagedByIdentitySourceError
+from sightgate.analytics.directory.model import Source
 from sightgate.identity.model import Instance
 from sightgate.platform.errors import AccessDeniedError, NotFoundError
+from sightgate.platform.events import Actor
+
+IdentitySourceWriters = Callable[[Actor], bool]
+"""Whether an actor may change users, groups and memberships provisioned from the identity
+source. The authorizer decides (``access.authorizer.may_change_identity_source_records``);
+the directory is handed that rule when it is built and applies it to each unit of work's
+actor, so no caller can claim the right with an argument."""
+
+
+def require_writable(
+    source: Source, resource: str, name: str, actor: Actor, writers: IdentitySourceWriters
+) -> None:
+    """Refuse ``actor``'s change to a record provisioned from the identity source
+    (``ManagedByIdentitySourceError``) unless ``writers`` lets it make it."""
+    if source is Source.IDENTITY_SOURCE and not writers(actor):
+        raise ManagedByIdentitySourceError(resource, name)
 
 
 class InstanceReader(Protocol):

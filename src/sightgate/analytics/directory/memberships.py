@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sightgate.analytics.directory import events, repository
 from sightgate.analytics.directory import tables as t
-from sightgate.analytics.directory.groups import check_managed
+from sightgate.analytics.directory.identity_source import IdentitySourceWriters, require_writable
 from sightgate.analytics.directory.model import GroupMember
 from sightgate.analytics.directory.transactions import unit_of_work
 from sightgate.platform.db import Database
@@ -24,8 +24,9 @@ from sightgate.platform.uow import UnitOfWork
 class GroupMembershipService:
     """The members of a group."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, writers: IdentitySourceWriters) -> None:
         self.db = db
+        self.writers = writers
 
     def create(
         self,
@@ -35,14 +36,13 @@ class GroupMembershipService:
         member_name: str,
         *,
         actor: Actor,
-        allow_identity_source_changes: bool = False,
         uow: UnitOfWork | None = None,
     ) -> GroupMember:
         """Add a user of the namespace to a group (no change when already a member)."""
         with unit_of_work(self.db, actor, uow) as uow:
             ns = repository.require_namespace(uow.conn, account_id, namespace, lock=True)
             group = repository.require_group(uow.conn, ns, group_name, lock=True)
-            check_managed(group, allow_identity_source_changes)
+            require_writable(group.source, "Group", group.group_name, uow.actor, self.writers)
             # Locked, so the user cannot be deleted between this check and the insert.
             user = repository.require_user(uow.conn, ns, member_name, lock=True)
             if repository.add_membership(uow.conn, group.group_id, user.user_id):
@@ -65,14 +65,13 @@ class GroupMembershipService:
         member_name: str,
         *,
         actor: Actor,
-        allow_identity_source_changes: bool = False,
         uow: UnitOfWork | None = None,
     ) -> None:
         """Remove a member; ``NotFoundError`` when the user is not one."""
         with unit_of_work(self.db, actor, uow) as uow:
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             group = repository.require_group(uow.conn, ns, group_name, lock=True)
-            check_managed(group, allow_identity_source_changes)
+            require_writable(group.source, "Group", group.group_name, uow.actor, self.writers)
             user = repository.require_user(uow.conn, ns, member_name)
             if not repository.remove_membership(uow.conn, group.group_id, user.user_id):
                 raise NotFoundError("GroupMembership", f"{member_name} in {group.group_name}")

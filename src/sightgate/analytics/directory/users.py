@@ -2,8 +2,8 @@
 
 User names are unique per namespace in any letter case, which the database enforces.
 Users provisioned from the identity source (``Source.IDENTITY_SOURCE``) are read-only
-through the API: only provisioning, passing ``allow_identity_source_changes=True``, may
-change or delete them.
+through the API: only the actors the authorizer names (the provisioning worker) may change
+or delete them, decided on each unit of work's actor.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from sightgate.analytics.directory import arns, events, repository
 from sightgate.analytics.directory import tables as t
 from sightgate.analytics.directory.errors import (
-    ManagedByIdentitySourceError,
     translate_integrity_errors,
 )
+from sightgate.analytics.directory.identity_source import IdentitySourceWriters, require_writable
 from sightgate.analytics.directory.model import (
     ALLOWED_IDENTITY_TYPES,
     AccountSubscription,
@@ -55,8 +55,12 @@ class UserService:
     """RegisterUser, DescribeUser, ListUsers, UpdateUser, DeleteUser(ByPrincipalId),
     ListUserGroups."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, writers: IdentitySourceWriters) -> None:
         self.db = db
+        self.writers = writers
+
+    def _check_writable(self, user: User, actor: Actor) -> None:
+        require_writable(user.source, "User", user.user_name, actor, self.writers)
 
     def register(
         self,
@@ -141,7 +145,6 @@ class UserService:
         update: UserUpdate,
         *,
         actor: Actor,
-        allow_identity_source_changes: bool = False,
         uow: UnitOfWork | None = None,
     ) -> User:
         """Change a user's e-mail, role, custom permissions, external login (or, for
@@ -149,7 +152,7 @@ class UserService:
         with unit_of_work(self.db, actor, uow) as uow:
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             current = repository.require_user(uow.conn, ns, user_name, lock=True)
-            _check_managed(current, allow_identity_source_changes)
+            self._check_writable(current, uow.actor)
             wanted = update.apply_to(current)
             changed = [
                 member
@@ -170,13 +173,13 @@ class UserService:
         user_name: str,
         *,
         actor: Actor,
-        allow_identity_source_changes: bool = False,
     ) -> None:
         """Delete a user with their memberships and tags."""
         with UnitOfWork(self.db, actor) as uow:
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             user = repository.require_user(uow.conn, ns, user_name, lock=True)
-            _delete(uow, ns, user, allow_identity_source_changes)
+            self._check_writable(user, uow.actor)
+            _delete(uow, ns, user)
 
     def delete_by_principal_id(
         self,
@@ -185,7 +188,6 @@ class UserService:
         principal_id: str,
         *,
         actor: Actor,
-        allow_identity_source_changes: bool = False,
     ) -> None:
         """Delete the user with this principal id, with their memberships and tags."""
         with UnitOfWork(self.db, actor) as uow:
@@ -195,7 +197,8 @@ class UserService:
             )
             if user is None:
                 raise NotFoundError("User", principal_id)
-            _delete(uow, ns, user, allow_identity_source_changes)
+            self._check_writable(user, uow.actor)
+            _delete(uow, ns, user)
 
     def move(
         self,
@@ -205,7 +208,6 @@ class UserService:
         to_namespace: str,
         *,
         actor: Actor,
-        allow_identity_source_changes: bool = False,
         uow: UnitOfWork | None = None,
     ) -> User:
         """Move a user into another namespace of the account (QuickSight cannot).
@@ -222,7 +224,7 @@ class UserService:
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             target = repository.require_namespace(uow.conn, account_id, to_namespace, lock=True)
             user = repository.require_user(uow.conn, ns, user_name, lock=True)
-            _check_managed(user, allow_identity_source_changes)
+            self._check_writable(user, uow.actor)
             if target.namespace_id == ns.namespace_id:
                 return user
             for group in _groups_of(uow, ns, user):
@@ -256,7 +258,6 @@ class UserService:
         new_name: str,
         *,
         actor: Actor,
-        allow_identity_source_changes: bool = False,
         uow: UnitOfWork | None = None,
     ) -> User:
         """Give a user a new name (provisioning follows renames in the identity store);
@@ -268,7 +269,7 @@ class UserService:
         ):
             ns = repository.require_namespace(uow.conn, account_id, namespace)
             user = repository.require_user(uow.conn, ns, user_name, lock=True)
-            _check_managed(user, allow_identity_source_changes)
+            self._check_writable(user, uow.actor)
             if user.user_name == name:
                 return user
             renamed = replace(
@@ -322,11 +323,6 @@ def _principal_id(account: AccountSubscription, registration: UserRegistration) 
     return f"user/{account.directory_id}/{uuid.uuid4()}"
 
 
-def _check_managed(user: User, allow_identity_source_changes: bool) -> None:
-    if user.source is Source.IDENTITY_SOURCE and not allow_identity_source_changes:
-        raise ManagedByIdentitySourceError("User", user.user_name)
-
-
 def _groups_of(uow: UnitOfWork, ns: Namespace, user: User) -> list[Group]:
     """The groups a loaded user is a member of."""
     return [
@@ -335,11 +331,8 @@ def _groups_of(uow: UnitOfWork, ns: Namespace, user: User) -> list[Group]:
     ]
 
 
-def _delete(
-    uow: UnitOfWork, ns: Namespace, user: User, allow_identity_source_changes: bool
-) -> None:
+def _delete(uow: UnitOfWork, ns: Namespace, user: User) -> None:
     """Delete a loaded user: one event per membership ended, then the user's."""
-    _check_managed(user, allow_identity_source_changes)
     groups = _groups_of(uow, ns, user)
     repository.delete_all_tags(uow.conn, user.user_id)
     repository.delete_user(uow.conn, user.user_id)

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sightgate.platform.events import Actor, DomainEvent
+from sightgate.platform.events import DomainEvent
 
-PROVISIONING_ACTOR = Actor("system", "provisioning")
 RULES_SET = "analytics.ProvisioningRulesSet"
 PROVISIONING_APPLIED = "analytics.ProvisioningApplied"
 PROVISIONING_CONFLICT = "analytics.ProvisioningConflict"

@@ -24,11 +24,10 @@ import contextlib
 
 from sightgate.analytics.directory import events as directory_events
 from sightgate.analytics.provisioning import events as provisioning_events
-from sightgate.analytics.provisioning.events import PROVISIONING_ACTOR
 from sightgate.analytics.provisioning.sync import ProvisioningService
 from sightgate.identity import events as identity_events
 from sightgate.platform.errors import NotFoundError
-from sightgate.platform.events import StoredEvent
+from sightgate.platform.events import PROVISIONING, StoredEvent
 from sightgate.platform.uow import UnitOfWork
 
 SUBSCRIBER_NAME = "analytics.provisioning"
@@ -66,9 +65,9 @@ class ProvisioningSubscriber:
     def handle(self, event: StoredEvent, uow: UnitOfWork) -> None:
         """Provision whatever ``event`` may have changed, inside the delivery's
         transaction (so the changes and the cursor commit together)."""
-        if event.actor == str(PROVISIONING_ACTOR):
+        if event.actor == str(PROVISIONING):
             return
-        uow.actor = PROVISIONING_ACTOR  # the directory events of this delivery are ours
+        uow.actor = PROVISIONING  # the directory events of this delivery are ours
         payload = event.payload
         store_id = event.scope
         if event.type in _USER_EVENTS:

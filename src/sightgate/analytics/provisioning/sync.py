@@ -36,12 +36,11 @@ from sightgate.analytics.directory.services import Directory
 from sightgate.analytics.directory.transactions import unit_of_work
 from sightgate.analytics.provisioning import events
 from sightgate.analytics.provisioning.desired import Desired, desired_state
-from sightgate.analytics.provisioning.events import PROVISIONING_ACTOR
 from sightgate.analytics.provisioning.rules import ProvisioningRules
 from sightgate.analytics.provisioning.rules_service import RulesService
 from sightgate.analytics.provisioning.truth import IdentitySnapshot, IdentityTruth
 from sightgate.platform.db import Database
-from sightgate.platform.events import events_table
+from sightgate.platform.events import PROVISIONING, events_table
 from sightgate.platform.uow import UnitOfWork
 
 NOT_LINKED = "the account is not linked to an existing Identity Center instance"
@@ -150,7 +149,7 @@ class ProvisioningService:
         ``store_id`` is the store the caller believes the account uses; when the account
         is linked to another store (or none), the user is treated as gone from it.
         """
-        with unit_of_work(self.db, PROVISIONING_ACTOR, uow) as work:
+        with unit_of_work(self.db, PROVISIONING, uow) as work:
             lock_account(work.conn, account_id)
             ctx = self._context(work.conn, account_id)
             snapshot = (
@@ -177,7 +176,7 @@ class ProvisioningService:
         uow: UnitOfWork | None = None,
     ) -> list[Difference]:
         """Follow a renamed or deleted identity group in every namespace of the account."""
-        with unit_of_work(self.db, PROVISIONING_ACTOR, uow) as work:
+        with unit_of_work(self.db, PROVISIONING, uow) as work:
             lock_account(work.conn, account_id)
             ctx = self._context(work.conn, account_id)
             group = (
@@ -199,7 +198,7 @@ class ProvisioningService:
         """Recompute every identity user's desired state and list (and, unless
         ``dry_run``, repair) the differences; an empty list means all is in order."""
         differences: list[Difference] = []
-        with unit_of_work(self.db, PROVISIONING_ACTOR, uow) as work:
+        with unit_of_work(self.db, PROVISIONING, uow) as work:
             lock_account(work.conn, account_id)
             ctx = self._context(work.conn, account_id)
             snapshots, groups = self.truth.everything(ctx.store_id) if ctx.store_id else ({}, {})
@@ -429,9 +428,7 @@ class ProvisioningService:
         plan.add(
             Difference("create-namespace", account_id, namespace, namespace, "a rule creates it"),
             lambda uow: _ignore(
-                self.directory.namespaces.create(
-                    account_id, namespace, actor=PROVISIONING_ACTOR, uow=uow
-                )
+                self.directory.namespaces.create(account_id, namespace, actor=PROVISIONING, uow=uow)
             ),
         )
 
@@ -461,7 +458,7 @@ class ProvisioningService:
                     account_id,
                     namespace,
                     registration,
-                    actor=PROVISIONING_ACTOR,
+                    actor=PROVISIONING,
                     source=Source.IDENTITY_SOURCE,
                     uow=uow,
                 )
@@ -485,8 +482,7 @@ class ProvisioningService:
                     user.namespace,
                     user.user_name,
                     update,
-                    actor=PROVISIONING_ACTOR,
-                    allow_identity_source_changes=True,
+                    actor=PROVISIONING,
                     uow=uow,
                 )
             ),
@@ -508,8 +504,7 @@ class ProvisioningService:
                     user.namespace,
                     user.user_name,
                     namespace,
-                    actor=PROVISIONING_ACTOR,
-                    allow_identity_source_changes=True,
+                    actor=PROVISIONING,
                     uow=uow,
                 )
             ),
@@ -524,8 +519,7 @@ class ProvisioningService:
                     namespace,
                     old,
                     new,
-                    actor=PROVISIONING_ACTOR,
-                    allow_identity_source_changes=True,
+                    actor=PROVISIONING,
                     uow=uow,
                 )
             ),
@@ -560,8 +554,7 @@ class ProvisioningService:
                     namespace,
                     user_name,
                     update,
-                    actor=PROVISIONING_ACTOR,
-                    allow_identity_source_changes=True,
+                    actor=PROVISIONING,
                     uow=uow,
                 )
             ),
@@ -577,7 +570,7 @@ class ProvisioningService:
                     account_id,
                     namespace,
                     name,
-                    actor=PROVISIONING_ACTOR,
+                    actor=PROVISIONING,
                     source=Source.IDENTITY_SOURCE,
                     identity_store_group_id=identity_group_id,
                     uow=uow,
@@ -596,8 +589,7 @@ class ProvisioningService:
                     namespace,
                     old,
                     new,
-                    actor=PROVISIONING_ACTOR,
-                    allow_identity_source_changes=True,
+                    actor=PROVISIONING,
                     uow=uow,
                 )
             ),
@@ -610,8 +602,7 @@ class ProvisioningService:
                 account_id,
                 namespace,
                 name,
-                actor=PROVISIONING_ACTOR,
-                allow_identity_source_changes=True,
+                actor=PROVISIONING,
                 uow=uow,
             ),
         )
@@ -627,8 +618,7 @@ class ProvisioningService:
                     namespace,
                     group,
                     user_name,
-                    actor=PROVISIONING_ACTOR,
-                    allow_identity_source_changes=True,
+                    actor=PROVISIONING,
                     uow=uow,
                 )
             ),
@@ -644,8 +634,7 @@ class ProvisioningService:
                 namespace,
                 group,
                 user_name,
-                actor=PROVISIONING_ACTOR,
-                allow_identity_source_changes=True,
+                actor=PROVISIONING,
                 uow=uow,
             ),
         )
