@@ -17,7 +17,7 @@ from sightgate.bootstrap import Services
 from sightgate.config import Settings
 from sightgate.logs import RequestLog
 from sightgate.protocols.aws import Credential, build_aws_app
-from sightgate.protocols.aws.handlers import build_handlers
+from sightgate.protocols.aws.handlers import account_gate, build_routes
 from sightgate.protocols.scim import routes as scim_routes
 from sightgate.store.migrate import is_current
 
@@ -137,8 +137,10 @@ def create_app(services: Services, settings: Settings) -> ASGIApp:
     app.mount(
         "/",
         build_aws_app(
-            build_handlers(services),
+            build_routes(services),
             AccessKeyCredentials(services.access_keys),
+            authorizer=services.access.authorizer,
+            accounts=account_gate(services),
             dev_mode=settings.dev_mode,
             token_key=token_key,
         ),

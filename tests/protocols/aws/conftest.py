@@ -2,7 +2,8 @@
 
 The AWS app is mounted the way ``create_app`` will mount it: last, at ``/``, after routes
 of the main app (a ``/healthz`` here), so the tests also show it shadows nothing. The
-handlers are small in-test functions that record what they received.
+handlers are small in-test functions that record what they received, guarded by the real
+access rules and an in-test authorizer that records what it was asked.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from fastapi import FastAPI
 
-from sightgate.platform.errors import ConflictError, NotFoundError
+from sightgate.analytics.access.authorizer import (
+    AccountResource,
+    IdentityStoreResource,
+    Target,
+)
+from sightgate.analytics.principals.model import AccountCaller
+from sightgate.platform.errors import AccessDeniedError, ConflictError, NotFoundError
 from sightgate.protocols.aws import (
     AwsError,
     Credential,
@@ -35,6 +42,13 @@ from sightgate.protocols.aws import (
     StaticCredentials,
     build_aws_app,
 )
+from sightgate.protocols.aws.handlers.rules import (
+    by_resource_arn,
+    in_named_account,
+    in_store,
+    own_account,
+)
+from sightgate.protocols.aws.registry import AccessRule, Route
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -48,13 +62,48 @@ TOKEN_KEY = b"test-token-key-0123456789abcdef"
 
 @dataclass
 class Recorder:
-    """What the handlers were called with, newest last."""
+    """What the handlers were called with and the authorizer asked, newest last."""
 
     calls: list[tuple[RequestContext, dict[str, Any]]] = field(default_factory=list)
+    asked: list[tuple[AccountCaller, str, Target]] = field(default_factory=list)
 
     @property
     def last(self) -> tuple[RequestContext, dict[str, Any]]:
         return self.calls[-1]
+
+
+@dataclass
+class RecordingAuthorizer:
+    """The authorizer's rules for access keys, without a store: a key acts on its own
+    account, and on ``STORE_ID``, which serves every account."""
+
+    recorder: Recorder
+
+    def require(self, principal: AccountCaller, action: str, target: Target) -> object:
+        self.recorder.asked.append((principal, action, target))
+        if isinstance(target, AccountResource) and target.account_id == principal.account_id:
+            return True
+        if isinstance(target, IdentityStoreResource) and target.identity_store_id == STORE_ID:
+            return True
+        raise AccessDeniedError(f"{principal.account_id} may not {action} on {target}")
+
+
+def build_routes(recorder: Recorder) -> list[Route]:
+    """The handlers, each behind the access rule its real counterpart has."""
+    rules: dict[str, AccessRule] = {
+        "quicksight": in_named_account,
+        "identitystore": in_store,
+        "sso-admin": own_account,
+    }
+    return [
+        Route(
+            service,
+            name,
+            handler,
+            by_resource_arn if name == "UntagResource" else rules[service],
+        )
+        for (service, name), handler in build_handlers(recorder).items()
+    ]
 
 
 def build_handlers(recorder: Recorder) -> dict[tuple[str, str], Handler]:
@@ -186,8 +235,10 @@ def parent_app(recorder: Recorder, *, dev_mode: bool) -> FastAPI:
     app.mount(
         "/",
         build_aws_app(
-            build_handlers(recorder),
+            build_routes(recorder),
             credentials,
+            authorizer=RecordingAuthorizer(recorder),
+            accounts=None,
             dev_mode=dev_mode,
             token_key=TOKEN_KEY,
             max_body_bytes=256 * 1024,

@@ -1,4 +1,5 @@
-"""NextTokens: encrypted and authenticated, bound to service, operation and account."""
+"""NextTokens: encrypted and authenticated, bound to service, operation, account and every
+member that defines the list, all derived from the request."""
 
 from __future__ import annotations
 
@@ -19,9 +20,14 @@ TOKENS = PageTokens(b"0123456789abcdef0123456789abcdef")
 
 
 def context(
-    service: str = "quicksight", operation: str = "ListUsers", account: str = "1"
+    service: str = "quicksight",
+    operation: str = "ListUsers",
+    account: str = "1",
+    params: dict[str, Any] | None = None,
 ) -> RequestContext:
-    return RequestContext(service, operation, account, "AKID", "us-east-1", "req", False, TOKENS)
+    return RequestContext(
+        service, operation, account, "AKID", "us-east-1", "req", False, TOKENS, params or {}
+    )
 
 
 def test_round_trip_and_opacity() -> None:
@@ -98,16 +104,16 @@ def test_short_keys_are_refused() -> None:
 
 
 def test_a_token_is_bound_to_every_member_that_defines_the_list() -> None:
-    ctx = context(service="identitystore")
     params: dict[str, Any] = {
         "IdentityStoreId": "d-1",
         "Filters": [{"AttributePath": "UserName", "AttributeValue": "a"}],
         "MaxResults": 1,
     }
-    token = next_token(ctx, Page(["a"], "key-1"), params)["NextToken"]
+    token = next_token(context("identitystore", params=params), Page(["a"], "key-1"))["NextToken"]
 
     # MaxResults may change from page to page; nothing else may.
-    assert page_request(ctx, {**params, "MaxResults": 5, "NextToken": token}) == (5, "key-1")
+    again = context("identitystore", params={**params, "MaxResults": 5, "NextToken": token})
+    assert page_request(again) == (5, "key-1")
     other_filter = [{"AttributePath": "UserName", "AttributeValue": "b"}]
     for changed in (
         {"Filters": other_filter},
@@ -116,18 +122,31 @@ def test_a_token_is_bound_to_every_member_that_defines_the_list() -> None:
     ):
         listed = {k: v for k, v in {**params, **changed}.items() if v is not None}
         with pytest.raises(AwsError) as caught:
-            page_request(ctx, {**listed, "NextToken": token})
+            page_request(context("identitystore", params={**listed, "NextToken": token}))
         assert caught.value.code == "ValidationException"
 
 
+def test_a_token_of_one_uri_label_value_does_not_page_another() -> None:
+    """QuickSight URI labels are input members: a namespace's token fits no other."""
+    listing = {"AwsAccountId": "1", "Namespace": "tenant-a"}
+    token = context(params=listing).encode_next_token({"after": "alice"})
+
+    assert context(params={**listing, "NextToken": token}).decode_next_token(token)
+    with pytest.raises(AwsError) as caught:
+        context(params={**listing, "Namespace": "tenant-b"}).decode_next_token(token)
+    assert caught.value.code == "InvalidNextTokenException"
+
+
 def test_short_lists_returned_whole_are_paged_and_check_their_tokens() -> None:
-    ctx = context(service="sso-admin", operation="ListInstances")
+    def listing(**params: Any) -> RequestContext:
+        return context(service="sso-admin", operation="ListInstances", params=params)
+
     items = ["c", "a", "b"]
 
-    first, token = page_of(ctx, {"MaxResults": 2}, items, key=str)
-    rest, end = page_of(ctx, {"MaxResults": 2, **token}, items, key=str)
+    first, token = page_of(listing(MaxResults=2), items, key=str)
+    rest, end = page_of(listing(MaxResults=2, **token), items, key=str)
 
     assert (first, rest, end) == (["a", "b"], ["c"], {})
     with pytest.raises(AwsError) as caught:
-        page_of(ctx, {"NextToken": "forged"}, items, key=str)
+        page_of(listing(NextToken="forged"), items, key=str)
     assert caught.value.code == "ValidationException"

@@ -2,9 +2,11 @@
 
 One request goes: route (by ``X-Amz-Target`` or by the QuickSight URI templates) ->
 authenticate its headers (SigV4 header, scope, date window, known key) -> read the body
-(size-limited) -> verify the signature over it -> scope the account -> find the handler ->
-parse and validate the input against the model -> run the handler in a worker thread ->
-serialize the output. Nothing of the body is read before the headers authenticate, so
+(size-limited) -> verify the signature over it -> find the operation's route -> parse and
+validate the input against the model -> in a worker thread: ask the authorizer about
+every check of the route's access rule (as the key's ``AccountCaller``), enter the
+QuickSight account (region, dev-mode subscription), run the handler -> serialize the
+output. Nothing of the body is read before the headers authenticate, so
 an unauthenticated client cannot make the server buffer megabytes. Any failure on the
 way is an ``AwsError`` rendered in the routed protocol's error shape, so an AWS SDK
 always gets an error code it can parse, never an HTML page.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,11 +28,13 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from sightgate.platform.errors import SightgateError
+from sightgate.analytics.principals.model import AccountCaller
+from sightgate.platform.errors import AccessDeniedError, NotFoundError, SightgateError
 from sightgate.protocols.aws import errors, inputs, models, outputs, sigv4
-from sightgate.protocols.aws.context import Handler, RequestContext
+from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.errors import AwsError
 from sightgate.protocols.aws.pagination import PageTokens
+from sightgate.protocols.aws.registry import AccountEntry, AccountGate, Gatekeeper, Route, Routes
 from sightgate.protocols.aws.routing import EncodingError, RestRouter, query_pairs
 
 log = logging.getLogger(__name__)
@@ -55,18 +59,21 @@ class AwsApi:
 
     def __init__(
         self,
-        handlers: Mapping[tuple[str, str], Handler],
+        routes: Iterable[Route],
         credentials: sigv4.CredentialStore,
         *,
+        authorizer: Gatekeeper,
+        accounts: AccountGate | None,
         dev_mode: bool,
         token_key: bytes,
         max_body_bytes: int = MAX_BODY_BYTES,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        for service_name, operation in handlers:
-            if operation not in models.service(service_name).operation_names:
-                raise ValueError(f"{service_name} has no operation {operation!r}")
-        self.handlers = dict(handlers)
+        self.routes = Routes(routes)
+        if accounts is None and any(r.entry is not AccountEntry.NONE for r in self.routes):
+            raise ValueError("QuickSight routes enter their account: an account gate is needed")
+        self.authorizer = authorizer
+        self.accounts = accounts
         self.credentials = credentials
         self.dev_mode = dev_mode
         self.tokens = PageTokens(token_key)
@@ -174,18 +181,8 @@ class AwsApi:
         )
         body = await self._read_body(scope, receive)
         caller = sigv4.verify_body(checked, head, body)
-        ctx = RequestContext(
-            service=spec.name,
-            operation=routed.operation,
-            account_id=self._account(spec, routed, caller),
-            access_key_id=caller.access_key_id,
-            region=caller.region,
-            request_id=request_id,
-            dev_mode=self.dev_mode,
-            tokens=self.tokens,
-        )
-        handler = self.handlers.get((spec.name, routed.operation))
-        if handler is None:
+        route = self.routes.get(spec.name, routed.operation)
+        if route is None:
             raise errors.not_implemented(spec.name, routed.operation)
         operation = spec.operation(routed.operation)
         if spec.protocol == models.JSON:
@@ -200,7 +197,18 @@ class AwsApi:
                 body,
                 routed.bound_query_keys,
             )
-        output = await self._call(handler, ctx, params)
+        ctx = RequestContext(
+            service=spec.name,
+            operation=routed.operation,
+            account_id=self._account(routed, caller),
+            access_key_id=caller.access_key_id,
+            region=caller.region,
+            request_id=request_id,
+            dev_mode=self.dev_mode,
+            tokens=self.tokens,
+            params=params,
+        )
+        output = await self._call(route, ctx, params)
         # A handler returning values its output shape cannot hold is a bug: _respond turns
         # the exception into the service's internal error.
         if spec.protocol == models.JSON:
@@ -214,34 +222,26 @@ class AwsApi:
         out_headers["x-amzn-RequestId"] = request_id
         return status, out_headers, out_body
 
-    def _account(self, spec: models.ServiceSpec, routed: _Routed, caller: sigv4.Caller) -> str:
-        """The caller's account; a QuickSight URI naming another account is AccessDenied.
-
-        In dev mode the account the URI names simply is the caller's: its ``AwsAccountId``,
-        or the account field of a ``ResourceArn`` label (TagResource and the like).
-        """
-        uri_account = next(
-            (routed.labels[name] for name in _ACCOUNT_LABELS if name in routed.labels), None
-        )
+    def _account(self, routed: _Routed, caller: sigv4.Caller) -> str:
+        """The caller's account: its key's. In dev mode the account a QuickSight call
+        names simply is the caller's: its ``AwsAccountId``, or the account field of a
+        ``ResourceArn`` label (TagResource and the like). Whether the caller may act on
+        what the request names is the authorizer's answer (``_authorize``)."""
         if self.dev_mode:
+            uri_account = next(
+                (routed.labels[name] for name in _ACCOUNT_LABELS if name in routed.labels), None
+            )
             return sigv4.dev_account_id(
                 caller, uri_account or _arn_account(routed.labels.get("ResourceArn"))
             )
         assert caller.credential is not None  # outside dev mode the key is always known
-        account = caller.credential.account_id
-        if uri_account is not None and uri_account != account:
-            raise errors.access_denied(
-                spec.name,
-                f"The caller's account {account} is not authorized to perform "
-                f"{spec.model.signing_name}:{routed.operation} on account {uri_account}.",
-            )
-        return account
+        return caller.credential.account_id
 
     async def _call(
-        self, handler: Handler, ctx: RequestContext, params: dict[str, Any]
+        self, route: Route, ctx: RequestContext, params: dict[str, Any]
     ) -> dict[str, Any]:
         try:
-            output = await run_in_threadpool(handler, ctx, params)
+            output = await run_in_threadpool(self._run, route, ctx, params)
         except AwsError:
             raise
         except SightgateError as error:
@@ -257,6 +257,31 @@ class AwsApi:
             )
             raise errors.internal_error(ctx.service) from None
         return output if output is not None else {}
+
+    def _run(self, route: Route, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Access, account entry, handler: one worker-thread hop for all three."""
+        self._authorize(route, ctx, params)
+        if route.entry is not AccountEntry.NONE and self.accounts is not None:
+            self.accounts.enter(ctx, subscribe=route.entry is AccountEntry.SUBSCRIBED)
+        return route.handler(ctx, params)
+
+    def _authorize(self, route: Route, ctx: RequestContext, params: dict[str, Any]) -> None:
+        """Every check of the route's access rule, asked of the authorizer for the key's
+        account and ``<signing name>:<Operation>``; a denial is AccessDeniedException, or
+        not found for a check that hides what the caller may not see."""
+        caller = AccountCaller(ctx.account_id)
+        action = f"{models.service(ctx.service).signing_name}:{ctx.operation}"
+        for check in route.access(ctx, params):
+            try:
+                self.authorizer.require(caller, action, check.target)
+            except AccessDeniedError as denied:
+                log.info(
+                    "AWS access denied",
+                    extra={"request_id": ctx.request_id, "action": action, "reason": denied.reason},
+                )
+                if check.unseen is not None:
+                    raise NotFoundError(*check.unseen) from None
+                raise
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         declared = _header(scope, "content-length")
@@ -276,23 +301,28 @@ class AwsApi:
 
 
 def build_aws_app(
-    handlers: Mapping[tuple[str, str], Handler],
+    routes: Iterable[Route],
     credentials: sigv4.CredentialStore,
     *,
+    authorizer: Gatekeeper,
+    accounts: AccountGate | None,
     dev_mode: bool,
     token_key: bytes,
     max_body_bytes: int = MAX_BODY_BYTES,
     clock: Callable[[], datetime] | None = None,
 ) -> AwsApi:
-    """The AWS API as an ASGI app: ``handlers`` keyed by (service, operation), e.g.
-    ``("quicksight", "DescribeUser")`` or ``("identitystore", "ListUsers")``.
+    """The AWS API as an ASGI app serving ``routes`` (each operation with its access
+    rule), asking ``authorizer`` before every handler; ``accounts`` is the step every
+    QuickSight operation on an account passes first (needed when a route enters one).
 
     ``token_key`` is the key material NextTokens are encrypted under (through HKDF);
     ``clock`` (UTC now) exists for tests of the 15-minute signature window.
     """
     return AwsApi(
-        handlers,
+        routes,
         credentials,
+        authorizer=authorizer,
+        accounts=accounts,
         dev_mode=dev_mode,
         token_key=token_key,
         max_body_bytes=max_body_bytes,

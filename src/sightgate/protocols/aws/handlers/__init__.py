@@ -1,31 +1,38 @@
-"""The registry of implemented AWS operations: (service, operation) -> implementation.
+"""The registry of implemented AWS operations, one module per noun.
 
-``service`` is ``quicksight``, ``identitystore`` or ``sso-admin``; ``operation`` is the
-model's operation name (``DescribeUser``). ``OPERATIONS`` is static, so
-``scripts/api_coverage.py`` can read it without a database; ``build_handlers`` binds each
-implementation to a process's services for the dispatcher. Every other modeled operation
-answers NotImplementedException.
+``quicksight``, ``identitystore`` and ``sso_admin`` each list their modules' ``Handlers``:
+every operation with its access rule. ``OPERATIONS`` is static, so
+``scripts/api_coverage.py`` can read it without a database; ``build_routes`` binds each
+implementation to the one service it needs for the dispatcher. Every other modeled
+operation answers NotImplementedException.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from sightgate.bootstrap import Services
-from sightgate.protocols.aws.context import Handler, RequestContext
-from sightgate.protocols.aws.handlers import identitystore, quicksight
+from sightgate.protocols.aws.handlers import identitystore, quicksight, sso_admin
+from sightgate.protocols.aws.handlers.quicksight.accounts import QuickSightAccounts
+from sightgate.protocols.aws.handlers.registry import Handlers
+from sightgate.protocols.aws.registry import Route
 
-Implementation = Callable[[Services, RequestContext, dict[str, Any]], dict[str, Any]]
+HANDLERS: tuple[Handlers[Any], ...] = (
+    *quicksight.HANDLERS,
+    *identitystore.HANDLERS,
+    *sso_admin.HANDLERS,
+)
+OPERATIONS: tuple[tuple[str, str], ...] = tuple(
+    key for handlers in HANDLERS for key in handlers.keys
+)
+"""(service, operation) of every implemented operation, in registration order."""
 
-OPERATIONS: dict[tuple[str, str], Implementation] = {
-    **{("quicksight", name): op for name, op in quicksight.OPERATIONS.items()},
-    **{("identitystore", name): op for name, op in identitystore.IDENTITYSTORE.items()},
-    **{("sso-admin", name): op for name, op in identitystore.SSO_ADMIN.items()},
-}
+
+def build_routes(services: Services) -> list[Route]:
+    """Every implemented operation, bound to its service in ``services``."""
+    return [route for handlers in HANDLERS for route in handlers.routes(services)]
 
 
-def build_handlers(services: Services) -> dict[tuple[str, str], Handler]:
-    """Every implemented operation, bound to ``services``."""
-    return {key: partial(operation, services) for key, operation in OPERATIONS.items()}
+def account_gate(services: Services) -> QuickSightAccounts:
+    """The step every QuickSight operation on an account passes first."""
+    return QuickSightAccounts(services.directory.accounts)

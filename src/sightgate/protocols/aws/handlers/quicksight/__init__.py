@@ -1,0 +1,23 @@
+"""QuickSight operations over the analytics directory, one module per noun."""
+
+from __future__ import annotations
+
+from sightgate.protocols.aws.handlers.quicksight import (
+    accounts,
+    groups,
+    memberships,
+    namespaces,
+    roles,
+    tags,
+    users,
+)
+
+HANDLERS = (
+    accounts.HANDLERS,
+    namespaces.HANDLERS,
+    users.HANDLERS,
+    groups.HANDLERS,
+    memberships.HANDLERS,
+    roles.HANDLERS,
+    tags.HANDLERS,
+)
