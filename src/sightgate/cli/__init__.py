@@ -46,9 +46,13 @@ for sub, name in (
 def _print_version(wanted: bool) -> None:
     """``--version``: the installed package's version, then exit."""
     if wanted:
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        sys.stdout.write(f"sightgate {version('sightgate')}\n")
+        try:
+            installed = version("sightgate")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            from sightgate import __version__ as installed
+        sys.stdout.write(f"sightgate {installed}\n")
         raise typer.Exit()
 
 

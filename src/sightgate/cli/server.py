@@ -30,19 +30,14 @@ def listen(host: str, port: int) -> socket.socket:
 
     Binding before the server starts means nothing claims to serve on a port that is
     taken, and a busy port is one clear error rather than a log line after "serving".
+    The address family is chosen as uvicorn chooses it.
     """
     from sightgate.platform.errors import SightgateError
 
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        sock = socket.socket(family, kind, proto)
-    except OSError as error:
-        raise SightgateError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
+        sock.bind((host, port))
         sock.listen(LISTEN_BACKLOG)
     except OSError as error:
         sock.close()
