@@ -1,14 +1,18 @@
 """A real ``sightgate serve`` process per test module, and real boto3 clients for it.
 
-Each test module gets its own server on its own embedded store (module-scoped fixtures),
-so modules never see each other's accounts. Access keys are issued the way an operator
-does it: ``sightgate keys create --account-id ... --json``.
+Each test module gets its own server on its own store (module-scoped fixtures), so
+modules never see each other's accounts: an embedded one, or with
+``SIGHTGATE_TEST_DATABASE_URL`` set a fresh PostgreSQL database made beside that one and
+dropped after the module. Access keys are issued the way an operator does it:
+``sightgate keys create --account-id ... --json``.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +20,9 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from sqlalchemy import create_engine, make_url, text
 
+from sightgate.platform.db import normalize_url
 from tests.e2e.helpers import cli_env, run_json, running_server
 
 ACCOUNT = "111122223333"
@@ -195,20 +201,50 @@ def request_id_of(response: dict[str, Any]) -> str:
 # -- fixtures ------------------------------------------------------------------------------
 
 
+@contextmanager
+def fresh_store() -> Iterator[str | None]:
+    """A new, empty PostgreSQL database when ``SIGHTGATE_TEST_DATABASE_URL`` names an
+    entry point (``sightgate serve`` migrates it), dropped afterwards; else None: the
+    server's embedded store in its data directory."""
+    entry_url = os.environ.get("SIGHTGATE_TEST_DATABASE_URL")
+    if not entry_url:
+        yield None
+        return
+    entry = make_url(normalize_url(entry_url))
+    name = f"sightgate_e2e_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(entry, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield entry.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def serving(tmp_path_factory: pytest.TempPathFactory, *args: str) -> Iterator[AwsServer]:
+    """``sightgate serve ARGS`` on a fresh store, with its provisioning worker in process
+    (the default on the embedded store only)."""
+    with fresh_store() as database_url:
+        env = cli_env(tmp_path_factory.mktemp("aws") / "data", database_url)
+        with running_server(env, *args, "--worker") as url:
+            yield AwsServer(env, url)
+
+
 @pytest.fixture(scope="module")
 def aws_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwsServer]:
-    """``sightgate serve`` on a fresh embedded store, shared by one test module."""
-    env = cli_env(tmp_path_factory.mktemp("aws") / "data", None)
-    with running_server(env) as url:
-        yield AwsServer(env, url)
+    """``sightgate serve`` on a fresh store, shared by one test module."""
+    with serving(tmp_path_factory) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwsServer]:
-    """``sightgate serve --dev`` (any well-formed credentials) on a fresh embedded store."""
-    env = cli_env(tmp_path_factory.mktemp("aws-dev") / "data", None)
-    with running_server(env, "--dev") as url:
-        yield AwsServer(env, url)
+    """``sightgate serve --dev`` (any well-formed credentials) on a fresh store."""
+    with serving(tmp_path_factory, "--dev") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from tests.e2e.aws.conftest import (
     ACCOUNT,
@@ -241,6 +245,43 @@ def test_another_accounts_key_is_denied_on_this_accounts_paths(
     settings = qs.describe_account_settings(AwsAccountId=ACCOUNT)["AccountSettings"]
     assert settings["TerminationProtectionEnabled"] is True
     assert_tenant_a_intact(qs, tenant_a)
+
+
+def test_a_denial_is_access_denied_in_quicksights_shape(
+    aws_server: AwsServer, other_key: Key, qs: Any, tenant_a: str
+) -> None:
+    url = f"{aws_server.url}/accounts/{ACCOUNT}/namespaces/{tenant_a}/users/alice"
+    request = AWSRequest(method="GET", url=url)
+    credentials = Credentials(other_key.access_key_id, other_key.secret_access_key)
+    SigV4Auth(credentials, "quicksight", REGION).add_auth(request)
+
+    response = httpx.get(url, headers=dict(request.headers.items()), timeout=30)
+
+    assert response.status_code == 401  # QuickSight models AccessDeniedException as 401
+    assert response.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+    assert response.json() == {
+        "Message": (
+            f"access denied: an access key of account {OTHER_ACCOUNT} cannot act on "
+            f"account {ACCOUNT}"
+        ),
+        "RequestId": response.headers["x-amzn-RequestId"],
+    }
+
+
+def test_another_accounts_key_cannot_subscribe_this_account(
+    aws_server: AwsServer, other_key: Key
+) -> None:
+    account = "999900001111"
+    foreign = aws_server.client("quicksight", other_key)
+
+    error = error_of(lambda: subscribe(foreign, account, "hijack"))
+
+    assert error.response["Error"]["Code"] == "AccessDeniedException"
+    assert status_of(error) == 401
+    own = aws_server.client("quicksight", aws_server.new_key(account))
+    assert code_of(lambda: own.describe_account_subscription(AwsAccountId=account)) == (
+        "ResourceNotFoundException"
+    )
 
 
 def test_another_account_sees_nothing_of_this_one_in_its_own_namespaces(

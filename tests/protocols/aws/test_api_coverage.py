@@ -20,7 +20,8 @@ def load_script() -> ModuleType:
 
 
 def test_the_committed_page_is_current() -> None:
-    page = load_script().render(OPERATIONS)
+    script = load_script()
+    page = script.render(script.registry())
 
     assert (ROOT / "docs/api-coverage.md").read_text() == page, (
         "docs/api-coverage.md is stale: run python scripts/api_coverage.py"
@@ -35,3 +36,20 @@ def test_implemented_operations_are_counted() -> None:
     assert "| ListUsers | `X-Amz-Target: AWSIdentityStore.ListUsers` | yes |" in page
     assert "| `quicksight` | rest-json | 1 | " in page
     assert "| **total** | | **2** |" in page
+
+
+def test_every_registered_operation_is_listed_with_its_access_rule() -> None:
+    script = load_script()
+    rules = script.registry()
+    lines = script.render(rules).splitlines()
+
+    assert set(rules) == set(OPERATIONS)
+    for (_, operation), rule in rules.items():
+        assert any(
+            line.startswith(f"| {operation} |") and line.endswith(f"| yes | `{rule}` |")
+            for line in lines
+        ), operation
+    assert (
+        "| DescribeUser | `X-Amz-Target: AWSIdentityStore.DescribeUser` | yes | `in_store` |"
+        in lines
+    )
