@@ -9,11 +9,11 @@ from sightgate.analytics.directory.model import (
     Role,
     Source,
 )
+from sightgate.analytics.mapping.truth import PLACEHOLDER_EMAIL_DOMAIN
 from sightgate.analytics.provisioning.events import (
     PROVISIONING_APPLIED,
     PROVISIONING_CONFLICT,
 )
-from sightgate.analytics.provisioning.truth import PLACEHOLDER_EMAIL_DOMAIN
 from sightgate.bootstrap import Services
 from sightgate.platform.errors import NotFoundError
 from tests.analytics.conftest import (

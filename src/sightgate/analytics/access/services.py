@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sightgate.analytics.access.authorizer import Authorizer
 from sightgate.analytics.access.permissions import PermissionService
 from sightgate.analytics.directory.identity_source import InstanceReader
+from sightgate.analytics.mapping.rules_service import RulesService
+from sightgate.analytics.mapping.truth import IdentityTruth
 from sightgate.analytics.principals.reader import PrincipalReader
-from sightgate.analytics.provisioning.rules_service import RulesService
-from sightgate.analytics.provisioning.truth import IdentityTruth
 from sightgate.platform.db import Database
 
 

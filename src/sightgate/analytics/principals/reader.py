@@ -29,11 +29,11 @@ from sightgate.analytics.directory.model import (
     User,
     name_key,
 )
+from sightgate.analytics.mapping.desired import Desired, desired_state
+from sightgate.analytics.mapping.rules import ProvisioningRules
+from sightgate.analytics.mapping.rules_service import RulesService
+from sightgate.analytics.mapping.truth import IdentityTruth
 from sightgate.analytics.principals.model import GroupRef, IdentityStanding, UserPrincipal
-from sightgate.analytics.provisioning.desired import Desired, desired_state
-from sightgate.analytics.provisioning.rules import ProvisioningRules
-from sightgate.analytics.provisioning.rules_service import RulesService
-from sightgate.analytics.provisioning.truth import IdentityTruth
 from sightgate.platform.db import Database
 from sightgate.platform.errors import NotFoundError
 

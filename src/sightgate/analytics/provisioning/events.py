@@ -9,24 +9,11 @@ user's history is one aggregate id.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sightgate.platform.events import DomainEvent
 
-RULES_SET = "analytics.ProvisioningRulesSet"
 PROVISIONING_APPLIED = "analytics.ProvisioningApplied"
 PROVISIONING_CONFLICT = "analytics.ProvisioningConflict"
-
-
-def rules_set_event(account_id: str, version: int, document: dict[str, Any]) -> DomainEvent:
-    """An account's provisioning rules were replaced."""
-    return DomainEvent(
-        RULES_SET,
-        "ProvisioningRules",
-        account_id,
-        account_id,
-        {"AwsAccountId": account_id, "Version": version, "Rules": document},
-    )
 
 
 def applied_event(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 
 from sightgate.analytics.directory import events as directory_events
-from sightgate.analytics.provisioning import events as provisioning_events
+from sightgate.analytics.mapping import events as mapping_events
 from sightgate.analytics.provisioning.sync import ProvisioningService
 from sightgate.identity import events as identity_events
 from sightgate.platform.errors import NotFoundError
@@ -49,7 +49,7 @@ _ACCOUNT_EVENTS = frozenset(
         directory_events.NAMESPACE_DELETED,
         directory_events.ROLE_MEMBERSHIP_CREATED,
         directory_events.ROLE_MEMBERSHIP_DELETED,
-        provisioning_events.RULES_SET,
+        mapping_events.RULES_SET,
     }
 )
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sightgate.analytics.directory.services import Directory
+from sightgate.analytics.mapping.rules_service import RulesService
+from sightgate.analytics.mapping.truth import IdentityTruth
 from sightgate.analytics.provisioning.projector import ProvisioningSubscriber
-from sightgate.analytics.provisioning.rules_service import RulesService
 from sightgate.analytics.provisioning.sync import ProvisioningService
-from sightgate.analytics.provisioning.truth import IdentityTruth
 from sightgate.identity.directory import IdentityStoreService
 from sightgate.identity.instances import InstanceService
 from sightgate.platform.db import Database

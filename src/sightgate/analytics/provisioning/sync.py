@@ -34,11 +34,11 @@ from sightgate.analytics.directory.model import (
 )
 from sightgate.analytics.directory.services import Directory
 from sightgate.analytics.directory.transactions import unit_of_work
+from sightgate.analytics.mapping.desired import Desired, desired_state
+from sightgate.analytics.mapping.rules import ProvisioningRules
+from sightgate.analytics.mapping.rules_service import RulesService
+from sightgate.analytics.mapping.truth import IdentitySnapshot, IdentityTruth
 from sightgate.analytics.provisioning import events
-from sightgate.analytics.provisioning.desired import Desired, desired_state
-from sightgate.analytics.provisioning.rules import ProvisioningRules
-from sightgate.analytics.provisioning.rules_service import RulesService
-from sightgate.analytics.provisioning.truth import IdentitySnapshot, IdentityTruth
 from sightgate.platform.db import Database
 from sightgate.platform.events import PROVISIONING, events_table
 from sightgate.platform.uow import UnitOfWork

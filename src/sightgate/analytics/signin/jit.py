@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from sightgate.analytics.directory import repository
 from sightgate.analytics.directory.model import User, name_key
+from sightgate.analytics.mapping.rules_service import RulesService
 from sightgate.analytics.principals.reader import PrincipalReader
 from sightgate.analytics.provisioning.errors import NotProvisionedError
-from sightgate.analytics.provisioning.rules_service import RulesService
 from sightgate.analytics.provisioning.sync import ProvisioningService
 from sightgate.platform.db import Database
 from sightgate.platform.errors import AccessDeniedError

@@ -6,7 +6,7 @@ from alembic import context
 
 import sightgate.analytics.access.tables
 import sightgate.analytics.directory.tables
-import sightgate.analytics.provisioning.tables
+import sightgate.analytics.mapping.tables
 import sightgate.identity.tables
 import sightgate.platform.events  # noqa: F401
 from sightgate.platform.db import metadata

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sightgate.analytics.provisioning.truth import PLACEHOLDER_EMAIL_DOMAIN, view_of
+from sightgate.analytics.mapping.truth import PLACEHOLDER_EMAIL_DOMAIN, view_of
 from sightgate.identity.model import Email, User
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

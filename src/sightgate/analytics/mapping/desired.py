@@ -17,7 +17,7 @@ from sightgate.analytics.directory.model import (
     validate_group_name,
     validate_user_name,
 )
-from sightgate.analytics.provisioning.rules import ProvisioningRules, UnmatchedPolicy
+from sightgate.analytics.mapping.rules import ProvisioningRules, UnmatchedPolicy
 from sightgate.platform.errors import ValidationError
 
 ROLE_ORDER: tuple[Role, ...] = (

@@ -8,15 +8,15 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, insert, select, update
 
 from sightgate.analytics.directory import repository
-from sightgate.analytics.provisioning import events
-from sightgate.analytics.provisioning.rules import (
+from sightgate.analytics.mapping import events
+from sightgate.analytics.mapping.rules import (
     DEFAULT_RULES,
     ProvisioningRules,
     parse_rules,
     parse_rules_text,
     rules_to_json,
 )
-from sightgate.analytics.provisioning.tables import provisioning_rules
+from sightgate.analytics.mapping.tables import provisioning_rules
 from sightgate.platform.db import Database
 from sightgate.platform.events import Actor
 from sightgate.platform.uow import UnitOfWork

@@ -9,13 +9,13 @@ import pytest
 import yaml
 
 from sightgate.analytics.directory.model import Role
-from sightgate.analytics.provisioning.desired import (
+from sightgate.analytics.mapping.desired import (
     ROLE_ORDER,
     IdentityUserView,
     desired_state,
     highest_role,
 )
-from sightgate.analytics.provisioning.rules import DEFAULT_RULES, parse_rules
+from sightgate.analytics.mapping.rules import DEFAULT_RULES, parse_rules
 
 SCENARIO_PATH = Path("/work/shared/scenarios/seed-scenario.yaml")
 PACKAGED = Path(__file__).resolve().parents[3] / "src/sightgate/demo/scenario.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sightgate.analytics.provisioning.rules import (
+from sightgate.analytics.mapping.rules import (
     DEFAULT_RULES,
     JitMode,
     NamespaceRule,

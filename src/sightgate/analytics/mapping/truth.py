@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sightgate.analytics.directory.identity_source import serving_instance
 from sightgate.analytics.directory.model import AccountSubscription, AuthenticationMethod
-from sightgate.analytics.provisioning.desired import IdentityUserView
+from sightgate.analytics.mapping.desired import IdentityUserView
 from sightgate.identity.directory import IdentityStoreService
 from sightgate.identity.instances import InstanceService
 from sightgate.identity.model import Group, User, is_email_address
