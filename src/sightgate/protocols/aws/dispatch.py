@@ -226,7 +226,7 @@ class AwsApi:
         """The caller's account: its key's. In dev mode the account a QuickSight call
         names simply is the caller's: its ``AwsAccountId``, or the account field of a
         ``ResourceArn`` label (TagResource and the like). Whether the caller may act on
-        what the request names is the authorizer's answer (``_authorize``)."""
+        what the request names is the authorizer's answer (``check_access``)."""
         if self.dev_mode:
             uri_account = next(
                 (routed.labels[name] for name in _ACCOUNT_LABELS if name in routed.labels), None
@@ -260,12 +260,12 @@ class AwsApi:
 
     def _run(self, route: Route, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """Access, account entry, handler: one worker-thread hop for all three."""
-        self._authorize(route, ctx, params)
+        self.check_access(route, ctx, params)
         if route.entry is not AccountEntry.NONE and self.accounts is not None:
             self.accounts.enter(ctx, subscribe=route.entry is AccountEntry.SUBSCRIBED)
         return route.handler(ctx, params)
 
-    def _authorize(self, route: Route, ctx: RequestContext, params: dict[str, Any]) -> None:
+    def check_access(self, route: Route, ctx: RequestContext, params: dict[str, Any]) -> None:
         """Every check of the route's access rule, asked of the authorizer for the key's
         account and ``<signing name>:<Operation>``; a denial is AccessDeniedException, or
         not found for a check that hides what the caller may not see."""
