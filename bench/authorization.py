@@ -698,6 +698,8 @@ def report(result: dict[str, Any]) -> str:
         rows += _rows(label, result[key])
     rows += _rows(f"visible ({config['measured_groups']} groups)", result["visible"])
     sizes = result["visible"]["dashboards_per_answer"]
+    database = result["measuring"]["database_cpu_s"]
+    backends = "" if database is None else f"PostgreSQL's backends serving it {database:.0f} s, "
     lines = [
         f"Authorization on {result['store']} ({m['cpu_model']}, {m['cores']} cores): "
         f"{config['users']:,} users, {config['groups']:,} groups, "
@@ -722,8 +724,7 @@ def report(result: dict[str, Any]) -> str:
         f"{result['grafana_visible_ms']:g} ms for 50,000 dashboards and 200,000 permissions",
         f"setup {sum(result['setup']['seconds'].values()):.0f} s, whole run "
         f"{result['seconds']:.0f} s; while measuring ({result['measuring']['elapsed_s']:.0f} s) "
-        f"this process used {result['measuring']['own_cpu_s']:.0f} s of CPU, "
-        f"PostgreSQL's backends {result['measuring']['database_cpu_s'] or 0:.0f} s, "
+        f"this process used {result['measuring']['own_cpu_s']:.0f} s of CPU, {backends}"
         f"everything else {result['measuring']['other_cpu_s']:.0f} s",
         *(f"target {t['name']}: {'met' if t['passed'] else 'MISSED'}" for t in result["targets"]),
     ]
