@@ -624,9 +624,12 @@ def run(
 ) -> dict[str, Any]:
     """Load a fresh store, measure, and return every figure."""
     started = time.perf_counter()
-    workdir = Path(tempfile.mkdtemp(prefix="sightgate-bench-authorization-"))
-    (workdir / "data").mkdir()
-    with fresh_store(store_kind, workdir, postgres_url) as store:
+    with (
+        tempfile.TemporaryDirectory(prefix="sightgate-bench-authorization-") as temporary,
+        fresh_store(store_kind, Path(temporary), postgres_url) as store,
+    ):
+        workdir = Path(temporary)  # the SQLite store (~300 MB) goes with it
+        (workdir / "data").mkdir()
         settings = Settings(data_dir=workdir / "data", database_url=store.url)
         services = Services.build(settings)
         raw: RawSql | None = None
