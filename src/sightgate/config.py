@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="server processes `sightgate serve` runs on its port (more than one "
+        "needs PostgreSQL)",
+    )
     public_url: str | None = Field(
         default=None,
         pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
@@ -71,6 +77,23 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
         return value
+
+    def environment(self) -> dict[str, str]:
+        """The ``SIGHTGATE_*`` variables that give another process these same settings.
+
+        The server processes of ``serve --workers`` build their settings from the
+        environment, so options given on the parent's command line must reach them here.
+        """
+        variables: dict[str, str] = {}
+        for name, value in self:
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
+            variables[f"SIGHTGATE_{name.upper()}"] = str(value)
+        return variables
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: the explicit one, or the embedded SQLite file."""

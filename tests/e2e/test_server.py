@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
 import socket
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import NullPool, create_engine, make_url, text
 
 from sightgate import __version__
-from sightgate.platform.db import Database
+from sightgate.platform.db import Database, normalize_url
 from tests.e2e.helpers import cli_env, free_port, run_cli, running_server
+from tests.e2e.scim_client import CORE_USER
 
 pytestmark = pytest.mark.e2e
 
@@ -162,3 +168,211 @@ def test_the_landing_page_escapes_the_host(tmp_path: Path) -> None:
     with running_server(env) as base:
         page = httpx.get(f"{base}/", headers={"Host": "<b>evil</b>"})
     assert "<b>evil</b>" not in page.text
+
+
+# -- several server processes (`serve --workers N`) ------------------------------------------
+
+ONE_EMBEDDED_PROCESS = (
+    "error: --workers needs PostgreSQL (SIGHTGATE_DATABASE_URL): the embedded store serves "
+    "one process"
+)
+
+
+@pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of its own, never migrated: what a first `serve` meets."""
+    from tests.conftest import PG_ENTRY_URL
+
+    if not PG_ENTRY_URL:
+        pytest.skip("SIGHTGATE_TEST_DATABASE_URL is not set")
+    entry = make_url(normalize_url(PG_ENTRY_URL))
+    name = f"sightgate_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(entry, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield entry.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The live child processes of ``pid`` (from /proc), with their command lines."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # exited meanwhile
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid and fields[0] not in {"Z", "X"}:
+            found[int(entry.name)] = command
+    return found
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in {"Z", "X"}
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _serve_process() -> int:
+    """The `sightgate serve` this test started (a child of the test process)."""
+    [pid] = [p for p, command in _children(os.getpid()).items() if " serve " in command]
+    return pid
+
+
+def _workers_started(serve: int, count: int, log_path: Path) -> list[int]:
+    """The server processes of ``serve``, once ``count`` have finished starting."""
+    deadline = time.monotonic() + 60
+    while log_path.read_text().count("Application startup complete") < count:
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.1)
+    return [p for p, command in _children(serve).items() if "multiprocessing.spawn" in command]
+
+
+def _scim_store(env: dict[str, str], base: str) -> tuple[str, str]:
+    """A new identity store's SCIM URL and bearer token, issued by the CLI."""
+    store = json.loads(
+        run_cli(
+            env, "instances", "create", "--type", "ACCOUNT", "--account-id", "111122223333",
+            "--json",
+        ).stdout
+    )  # fmt: skip
+    issued = json.loads(
+        run_cli(
+            env, "scim", "token", "create", "--identity-store-id", store["IdentityStoreId"],
+            "--base-url", base, "--json",
+        ).stdout
+    )  # fmt: skip
+    return issued["url"], issued["token"]
+
+
+async def _create_users(url: str, token: str, count: int, concurrency: int) -> list[int]:
+    """POST ``count`` users from ``concurrency`` clients, a new connection per request."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=0)
+    headers = {"Authorization": f"Bearer {token}"}
+    gate = asyncio.Semaphore(concurrency)
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60) as http:
+
+        async def create(n: int) -> int:
+            async with gate:
+                body = {"schemas": [CORE_USER], "userName": f"worker.user{n:04d}@example.com"}
+                return (await http.post("/Users", json=body)).status_code
+
+        return await asyncio.gather(*(create(n) for n in range(count)))
+
+
+def test_workers_share_the_port_and_all_stop_on_sigterm(
+    empty_postgres_url: str, tmp_path: Path
+) -> None:
+    """`serve --workers 2`: the parent migrates a fresh store, two processes answer
+    concurrent SCIM requests between them, and SIGTERM stops every one promptly."""
+    env = cli_env(tmp_path / "data", empty_postgres_url)
+    log_path = tmp_path / "server.log"
+    with running_server(env, "--workers", "2", log_path=log_path) as base:
+        assert httpx.get(f"{base}/readyz").json() == {"status": "ok", "store": "postgresql"}
+        serve = _serve_process()
+        workers = _workers_started(serve, 2, log_path)
+        assert len(workers) == 2
+        url, token = _scim_store(env, base)
+        before = {pid: _cpu_seconds(pid) for pid in workers}
+        statuses = asyncio.run(_create_users(url, token, 300, concurrency=16))
+        assert statuses == [201] * 300
+        used = {pid: _cpu_seconds(pid) - before[pid] for pid in workers}
+        assert all(seconds > 0.05 for seconds in used.values()), used  # both answered
+        listed = httpx.get(
+            f"{url}/Users", params={"count": "1"}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert listed.json()["totalResults"] == 300
+
+        os.kill(serve, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while any(map(_is_running, [serve, *workers])):
+            assert time.monotonic() < deadline, "a server process outlived SIGTERM by 10 s"
+            time.sleep(0.1)
+    log = log_path.read_text()
+    assert log.count("Running upgrade  -> 0001") == 1  # migrated once, by the parent
+    assert "Traceback" not in log
+
+
+def test_every_serve_option_reaches_the_workers(
+    empty_postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Options given on the command line, not in the environment, configure the workers
+    too: the store (--database-url), the data directory (the server secret) and --dev."""
+    monkeypatch.chdir(tmp_path)  # where a worker without --data-dir would put .sightgate
+    data_dir = tmp_path / "data"
+    env = cli_env(data_dir, None)
+    del env["SIGHTGATE_DATA_DIR"]
+    log_path = tmp_path / "server.log"
+    options = ("--database-url", empty_postgres_url, "--data-dir", str(data_dir), "--dev")
+    with running_server(env, "--workers", "2", *options, log_path=log_path) as base:
+        _workers_started(_serve_process(), 2, log_path)
+        for _ in range(10):
+            assert httpx.get(f"{base}/readyz").json()["store"] == "postgresql"
+    assert log_path.read_text().count("LOCAL-TEST MODE") == 2  # each worker's app is --dev
+    assert (data_dir / "secret.key").exists()
+    assert not (tmp_path / ".sightgate").exists()
+
+
+def test_with_workers_one_dispatcher_runs_in_the_parent_when_asked(
+    empty_postgres_url: str, tmp_path: Path
+) -> None:
+    """`--worker` with `--workers 2` delivers events in one place, not once per worker:
+    exactly one LISTEN connection; without `--worker` (the default) none."""
+    env = cli_env(tmp_path / "data", empty_postgres_url)
+    engine = create_engine(normalize_url(empty_postgres_url), poolclass=NullPool)
+    database = make_url(normalize_url(empty_postgres_url)).database
+
+    def listeners() -> int:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = :name AND query LIKE 'LISTEN%'"
+                    ),
+                    {"name": database},
+                ).scalar_one()
+            )
+
+    try:
+        for args, expected in ((("--worker",), 1), ((), 0)):
+            log_path = tmp_path / f"server{expected}.log"
+            with running_server(env, "--workers", "2", *args, log_path=log_path):
+                _workers_started(_serve_process(), 2, log_path)
+                deadline = time.monotonic() + 10
+                while listeners() != expected and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                time.sleep(1)  # a second dispatcher would have connected by now
+                assert listeners() == expected, args
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_workers_are_refused_on_the_embedded_store(tmp_path: Path, how: str) -> None:
+    """SQLite's writer lock and the in-process dispatcher are per process: one line, exit 1."""
+    env = cli_env(tmp_path / "data", None)
+    args = ["serve", "--port", str(free_port())]
+    if how == "option":
+        args += ["--workers", "2"]
+    else:
+        env["SIGHTGATE_WORKERS"] = "2"
+    result = run_cli(env, *args)
+    assert result.returncode == 1
+    assert "serving on" not in result.stdout
+    assert result.stderr.splitlines() == [ONE_EMBEDDED_PROCESS]

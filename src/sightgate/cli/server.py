@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import socket
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,9 +20,15 @@ from sightgate.cli.shared import (
     settings,
 )
 
+if TYPE_CHECKING:
+    from sightgate.config import Settings
+
 db_app = group("The store's schema.")
 demo_app = group("The demo scenario.")
 LISTEN_BACKLOG = 2048  # uvicorn's default
+ONE_EMBEDDED_PROCESS = (
+    "--workers needs PostgreSQL (SIGHTGATE_DATABASE_URL): the embedded store serves one process"
+)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -69,6 +75,14 @@ def serve(
             "embedded store, off with --database-url (run `sightgate worker` processes).",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port; more than one needs PostgreSQL "
+            "[env: SIGHTGATE_WORKERS]",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP server."""
     import uvicorn
@@ -77,11 +91,19 @@ def serve(
     from sightgate.bootstrap import Services
     from sightgate.logs import configure_logging
     from sightgate.platform.dispatch import Dispatcher
+    from sightgate.platform.errors import SightgateError
     from sightgate.store.migrate import upgrade
 
     configured = settings(
-        host=host, port=port, data_dir=data_dir, database_url=database_url, dev_mode=dev or None
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        database_url=database_url,
+        dev_mode=dev or None,
+        workers=workers,
     )
+    if configured.workers > 1 and configured.resolved_database_url().startswith("sqlite"):
+        raise SightgateError(ONE_EMBEDDED_PROCESS)
     sock = listen(configured.host, configured.port)
     configure_logging(configured.log_level, configured.log_format)
     running = Services.build(configured)
@@ -89,9 +111,11 @@ def serve(
         upgrade(running.db)
     store = running.db.engine.url.render_as_string(hide_password=True)
     in_process_worker = worker if worker is not None else configured.database_url is None
+    processes = f"  processes: {configured.workers}" if configured.workers > 1 else ""
     say(
         f"sightgate serving on http://{configured.host}:{sock.getsockname()[1]}  store: {store}"
         f"  provisioning worker: {'in this process' if in_process_worker else 'separate'}"
+        f"{processes}"
     )
     stop = threading.Event()
     delivery = None
@@ -101,16 +125,46 @@ def serve(
             target=dispatcher.run_forever, args=(stop,), name="sightgate-worker", daemon=True
         )
         delivery.start()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(running, configured), log_config=None, backlog=LISTEN_BACKLOG)
-    )
     try:
-        server.run(sockets=[sock])
+        if configured.workers > 1:
+            if delivery is None:
+                running.db.dispose()  # the workers have pools of their own
+            run_workers(configured, sock)
+        else:
+            app = create_app(running, configured)
+            config = uvicorn.Config(app, log_config=None, backlog=LISTEN_BACKLOG)
+            uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
         stop.set()
         if delivery is not None:
             delivery.join(timeout=10)
+
+
+def run_workers(configured: Settings, sock: socket.socket) -> None:
+    """``configured.workers`` server processes answering on ``sock``, until SIGINT/SIGTERM.
+
+    uvicorn's supervisor spawns them, restarts one that dies, and on SIGTERM stops them
+    all. Each imports the app from ``sightgate.asgi``, configured by the environment, so
+    every option of this command is exported there first. The socket is the one this
+    process bound, shared with each worker: a busy port failed before anything started.
+    """
+    import os
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from sightgate.asgi import FACTORY
+
+    os.environ.update(configured.environment())
+    config = uvicorn.Config(
+        FACTORY,
+        factory=True,
+        workers=configured.workers,
+        log_config=None,
+        backlog=LISTEN_BACKLOG,
+    )
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def worker(
