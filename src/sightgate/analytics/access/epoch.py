@@ -12,12 +12,13 @@ so an epoch never moves backwards.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 
 from sightgate.platform.db import Database
 from sightgate.platform.events import events_table
@@ -27,20 +28,28 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+@functools.cache
+def _epochs_statement(count: int) -> Select[Any]:
+    """``SELECT (max position of scope s0), (… s1), …``, built once per scope count."""
+    e = events_table
+    return select(
+        *(
+            select(func.coalesce(func.max(e.c.position), 0))
+            .where(e.c.scope == bindparam(f"s{index}"))
+            .scalar_subquery()
+            .label(f"e{index}")
+            for index in range(count)
+        )
+    )
+
+
 def read_epochs(conn: Connection, scopes: Sequence[str]) -> Epochs:
     """The newest event position of each scope (0 for a scope without events), in one
     statement of index lookups (``events (scope, position)``)."""
     if not scopes:
         return ()
-    e = events_table
-    columns = [
-        select(func.coalesce(func.max(e.c.position), 0))
-        .where(e.c.scope == scope)
-        .scalar_subquery()
-        .label(f"e{index}")
-        for index, scope in enumerate(scopes)
-    ]
-    row = conn.execute(select(*columns)).one()
+    params = {f"s{index}": scope for index, scope in enumerate(scopes)}
+    row = conn.execute(_epochs_statement(len(scopes)), params).one()
     return tuple(int(value) for value in row)
 
 
