@@ -16,9 +16,11 @@ from sqlalchemy import (
     Connection,
     RowMapping,
     Select,
+    and_,
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -131,6 +133,11 @@ def require_account(
     row = conn.execute(query.with_for_update() if lock else query).mappings().first()
     if row is None:
         raise NotFoundError("AccountSubscription", account_id)
+    return to_account(row)
+
+
+def to_account(row: RowMapping) -> AccountSubscription:
+    """An account subscription from its row (extra columns of a join are ignored)."""
     return AccountSubscription(
         account_id=row["account_id"],
         account_name=row["account_name"],
@@ -619,3 +626,116 @@ def find_namespace(conn: Connection, account_id: str, name: str) -> Namespace | 
         .first()
     )
     return None if row is None else to_namespace(row)
+
+
+# -- provisioning's bulk reads: one statement each, whatever the number of groups --------
+
+
+def namespaces_and_role_groups(
+    conn: Connection, account_id: str
+) -> tuple[list[Namespace], dict[Role, set[str]]]:
+    """Every namespace of an account and its role groups (``account_role_groups``), in
+    one statement."""
+    ns, r = t.namespaces, t.role_memberships
+    rows = conn.execute(
+        select(ns, r.c.role.label("member_role"), r.c.member_name)
+        .select_from(ns.outerjoin(r, r.c.namespace_id == ns.c.namespace_id))
+        .where(ns.c.account_id == account_id)
+        .order_by(ns.c.namespace_id)
+    ).mappings()
+    namespaces: dict[str, Namespace] = {}
+    role_groups: dict[Role, set[str]] = {}
+    for row in rows:
+        if row["namespace_id"] not in namespaces:
+            namespaces[row["namespace_id"]] = to_namespace(row)
+        if row["member_role"] is not None:
+            role_groups.setdefault(Role(row["member_role"]), set()).add(row["member_name"])
+    return list(namespaces.values()), role_groups
+
+
+def users_linked_or_named(
+    conn: Connection,
+    namespaces: Sequence[Namespace],
+    identity_store_user_id: str,
+    user_names: Sequence[str],
+) -> list[User]:
+    """The users of ``namespaces`` linked to an identity-store user, and those named like
+    one of ``user_names`` or like a linked user (in any letter case), by user id."""
+    by_id = {n.namespace_id: n for n in namespaces}
+    if not by_id:
+        return []
+    u = t.users
+    in_namespaces = u.c.namespace_id.in_(list(by_id))
+    linked_names = select(u.c.user_name_key).where(
+        in_namespaces, u.c.identity_store_user_id == identity_store_user_id
+    )
+    query = select(u).where(
+        in_namespaces,
+        or_(
+            u.c.identity_store_user_id == identity_store_user_id,
+            u.c.user_name_key.in_(sorted({name_key(name) for name in user_names})),
+            u.c.user_name_key.in_(linked_names.scalar_subquery()),
+        ),
+    )
+    rows = conn.execute(query.order_by(u.c.user_id)).mappings()
+    return [to_user(row, by_id[row["namespace_id"]]) for row in rows]
+
+
+def groups_matching(
+    conn: Connection,
+    namespaces: Sequence[Namespace],
+    *,
+    identity_store_group_ids: Sequence[str] = (),
+    group_names: Sequence[str] = (),
+    members_linked_to: str | None = None,
+) -> tuple[list[Group], set[tuple[str, str]]]:
+    """The groups of ``namespaces`` linked to one of ``identity_store_group_ids``, named
+    like one of ``group_names`` (any letter case), or having a member linked to the
+    identity-store user ``members_linked_to``; with those members' memberships as
+    (group id, user id) pairs. One statement; groups by group id."""
+    by_id = {n.namespace_id: n for n in namespaces}
+    g, m, u = t.groups, t.group_memberships, t.users
+    linked = select(u.c.user_id).where(
+        u.c.namespace_id.in_(list(by_id)), u.c.identity_store_user_id == members_linked_to
+    )
+    conditions: list[ColumnElement[bool]] = []
+    if identity_store_group_ids:
+        conditions.append(g.c.identity_store_group_id.in_(sorted(set(identity_store_group_ids))))
+    if group_names:
+        conditions.append(g.c.group_name_key.in_(sorted({name_key(n) for n in group_names})))
+    if members_linked_to is not None:
+        conditions.append(
+            g.c.group_id.in_(select(m.c.group_id).where(m.c.user_id.in_(linked.scalar_subquery())))
+        )
+    if not by_id or not conditions:
+        return [], set()
+    query = (
+        select(g, m.c.user_id.label("member_user_id"))
+        .select_from(
+            g.outerjoin(
+                m, and_(m.c.group_id == g.c.group_id, m.c.user_id.in_(linked.scalar_subquery()))
+            )
+        )
+        .where(g.c.namespace_id.in_(list(by_id)), or_(*conditions))
+        .order_by(g.c.group_id)
+    )
+    groups: dict[str, Group] = {}
+    memberships: set[tuple[str, str]] = set()
+    for row in conn.execute(query).mappings():
+        if row["group_id"] not in groups:
+            groups[row["group_id"]] = to_group(row, by_id[row["namespace_id"]])
+        if row["member_user_id"] is not None:
+            memberships.add((row["group_id"], row["member_user_id"]))
+    return list(groups.values()), memberships
+
+
+def groups_of_namespaces(conn: Connection, namespaces: Sequence[Namespace]) -> list[Group]:
+    """Every group of ``namespaces``, by group id."""
+    by_id = {n.namespace_id: n for n in namespaces}
+    if not by_id:
+        return []
+    g = t.groups
+    rows = conn.execute(
+        select(g).where(g.c.namespace_id.in_(list(by_id))).order_by(g.c.group_id)
+    ).mappings()
+    return [to_group(row, by_id[row["namespace_id"]]) for row in rows]
