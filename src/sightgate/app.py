@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -38,22 +38,42 @@ class AccessKeyCredentials:
         return Credential(found.access_key_id, found.secret_access_key, found.account_id)
 
 
-class PathPrefixRouter:
-    """Sends requests under ``/scim/`` to the SCIM app and everything else to ``rest``.
+PAGES = frozenset({"/", "/healthz", "/readyz"})
+"""Paths the main app serves to GET and HEAD (everything else of ``/`` is the AWS API's:
+its json-1.1 services are ``POST /``)."""
 
-    SCIM routes itself (see ``protocols/scim/routes.py``), so its requests skip the main
-    app's router and middleware entirely.
+
+class SurfaceRouter:
+    """Sends each request to its surface: the first prefix of ``surfaces`` it starts with
+    (``/scim/``, and later ``/embed/``, ``/sso/``, ``/static/``, the web app), else the
+    main app's pages, else the AWS API, which answers every other path in the AWS error
+    format. Each surface routes itself below its prefix, and a new surface is one entry
+    here, never a path that falls through to the AWS API's catch-all.
+
+    The AWS API is called directly rather than mounted: a mount matches the decoded path
+    with a regular expression, which an encoded newline (``%0A``) escapes.
     """
 
-    def __init__(self, scim: ASGIApp, rest: ASGIApp) -> None:
-        self.scim = scim
-        self.rest = rest
+    def __init__(
+        self, surfaces: Sequence[tuple[str, ASGIApp]], pages: ASGIApp, aws: ASGIApp
+    ) -> None:
+        self.surfaces = tuple(surfaces)
+        self.pages = pages
+        self.aws = aws
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(scim_routes.PATH_PREFIX):
-            await self.scim(scope, receive, send)
-        else:
-            await self.rest(scope, receive, send)
+        await self._app_for(scope)(scope, receive, send)
+
+    def _app_for(self, scope: Scope) -> ASGIApp:
+        if scope["type"] != "http":
+            return self.pages  # lifespan: the main app starts and stops the process's parts
+        path: str = scope["path"]
+        for prefix, app in self.surfaces:
+            if path.startswith(prefix):
+                return app
+        if path in PAGES and scope["method"] in ("GET", "HEAD"):
+            return self.pages
+        return self.aws
 
 
 def landing_page(base_url: str) -> str:
@@ -94,9 +114,9 @@ def create_app(services: Services, settings: Settings) -> ASGIApp:
     """The sightgate HTTP application over ``services``.
 
     Links in responses use ``settings.public_url`` (behind a proxy) or else the request's
-    own Host. ``/scim/`` is the SCIM service provider; the main app serves the health
-    checks and mounts the AWS-compatible API last, at ``/``: it answers every path no
-    other route took, in the AWS error format.
+    own Host. ``/scim/`` is the SCIM service provider; the main app serves the landing
+    page and the health checks; the AWS-compatible API answers every other path, in the
+    AWS error format (see ``SurfaceRouter``).
     """
     # No OpenAPI document or docs UI: the APIs are SCIM's and AWS's, described elsewhere.
     app = FastAPI(
@@ -133,17 +153,13 @@ def create_app(services: Services, settings: Settings) -> ASGIApp:
             return JSONResponse({"status": "unavailable", "store": "migrations pending"}, 503)
         return JSONResponse({"status": "ok", "store": services.db.dialect})
 
-    token_key = hashlib.sha256(b"sightgate-aws-next-token\0" + settings.server_secret()).digest()
-    app.mount(
-        "/",
-        build_aws_app(
-            build_routes(services),
-            AccessKeyCredentials(services.access_keys),
-            authorizer=services.access.authorizer,
-            accounts=account_gate(services),
-            dev_mode=settings.dev_mode,
-            token_key=token_key,
-        ),
+    aws = build_aws_app(
+        build_routes(services),
+        AccessKeyCredentials(services.access_keys),
+        authorizer=services.access.authorizer,
+        accounts=account_gate(services),
+        dev_mode=settings.dev_mode,
+        token_key=settings.server_secret(),
     )
     scim = scim_routes.ScimApp(services, settings.public_url)
-    return RequestLog(PathPrefixRouter(scim, app))
+    return RequestLog(SurfaceRouter([(scim_routes.PATH_PREFIX, scim)], app, aws))

@@ -315,7 +315,7 @@ def build_aws_app(
     rule), asking ``authorizer`` before every handler; ``accounts`` is the step every
     QuickSight operation on an account passes first (needed when a route enters one).
 
-    ``token_key`` is the key material NextTokens are encrypted under (through HKDF);
+    ``token_key`` is the server secret NextTokens are sealed under (``platform/secretbox.py``);
     ``clock`` (UTC now) exists for tests of the 15-minute signature window.
     """
     return AwsApi(
