@@ -139,6 +139,24 @@ def test_a_busy_port_is_one_error_line_and_nothing_claims_to_serve(tmp_path: Pat
     assert line == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
 
 
+def _median_ms(base: str, requests: int = 21) -> float:
+    """The median time of sequential requests on one keep-alive connection."""
+    with httpx.Client(base_url=base) as http:
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            assert http.get("/healthz").status_code == 200
+            times.append(1000 * (time.perf_counter() - started))
+    return sorted(times)[requests // 2]
+
+
+def test_answers_do_not_wait_for_the_clients_delayed_ack(tmp_path: Path) -> None:
+    """With Nagle's algorithm on, the body of each answer (written after its head) waited
+    for the client's delayed ACK: every request on a kept-alive connection took 40 ms."""
+    with running_server(cli_env(tmp_path / "data", None)) as base:
+        assert _median_ms(base) < 20
+
+
 def test_the_root_is_a_landing_page_and_there_is_no_empty_openapi(tmp_path: Path) -> None:
     """GET / says what this is and where to go; the AWS API still answers POST /."""
     env = cli_env(tmp_path / "data", None)
@@ -297,6 +315,7 @@ def test_workers_share_the_port_and_all_stop_on_sigterm(
             f"{url}/Users", params={"count": "1"}, headers={"Authorization": f"Bearer {token}"}
         )
         assert listed.json()["totalResults"] == 300
+        assert _median_ms(base) < 20  # the shared socket keeps Nagle off in every worker
 
         os.kill(serve, signal.SIGTERM)
         deadline = time.monotonic() + 10

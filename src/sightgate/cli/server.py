@@ -36,11 +36,16 @@ def listen(host: str, port: int) -> socket.socket:
 
     Binding before the server starts means nothing claims to serve on a port that is
     taken, and a busy port is one clear error rather than a log line after "serving".
-    The address family is chosen as uvicorn chooses it.
+    The address family is chosen as uvicorn chooses it. The protocol is named
+    (``IPPROTO_TCP``, as ``getaddrinfo`` gives it to asyncio's own servers): asyncio turns
+    Nagle's algorithm off only on connections whose socket says so, and with it on, the
+    second write of each response (uvicorn writes the head, then the body) waited for the
+    client's delayed ACK: 40 ms a request.
     """
     from sightgate.platform.errors import SightgateError
 
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
