@@ -3,8 +3,9 @@
 It answers ``GET /scim/v2/Users`` with an empty SCIM ListResponse, the same document a
 user lookup that finds nothing returns, so the difference to sightgate's lookup is what
 sightgate adds (auth, filter parsing, SQL, rendering, request logs), not the framework.
-Run as ``python -m bench.bare_app --port N``; uvicorn's settings are those of ``sightgate
-serve`` (default loop and HTTP implementation, one process) except the access log.
+Run as ``python -m bench.bare_app --port N [--workers N]``; uvicorn's settings are those
+of ``sightgate serve`` (default loop and HTTP implementation, one process unless
+``--workers``) except the access log.
 """
 
 from __future__ import annotations
@@ -37,8 +38,17 @@ def main() -> None:
     """Serve the app on 127.0.0.1."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
-    uvicorn.run(app, host="127.0.0.1", port=args.port, access_log=False, log_level="warning")
+    options: dict[str, Any] = {"access_log": False, "log_level": "warning"}
+    if args.workers == 1:
+        uvicorn.run(app, host="127.0.0.1", port=args.port, **options)
+        return
+    # As `sightgate serve --workers` runs them (uvicorn's own multi-process socket leaves
+    # Nagle on, 40 ms a request): the socket and the supervisor are the same code.
+    from sightgate.cli.server import listen, supervise
+
+    supervise("bench.bare_app:app", listen("127.0.0.1", args.port), args.workers, **options)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,25 @@ def _cpu_of(pids: Iterable[int]) -> dict[int, float]:
     return {pid: cpu for pid in pids if (cpu := process_cpu_seconds(pid)) is not None}
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every live process descended from it (a server's workers), from /proc."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        parents[int(fields[1])].append(int(entry.name))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(parents.get(current, []))
+    return tree
+
+
 # -- server processes --------------------------------------------------------------------
 
 
@@ -185,6 +204,7 @@ class ServerProcess:
             try:
                 answer = httpx.get(f"{self.base_url}{self.health_path}", timeout=1, trust_env=False)
                 if answer.status_code == 200:
+                    self._settle(deadline)
                     return
             except httpx.TransportError:
                 pass
@@ -192,6 +212,20 @@ class ServerProcess:
                 self.stop()
                 raise RuntimeError(f"{self.name} did not start:\n{self.log_tail()}")
             time.sleep(0.1)
+
+    def _settle(self, deadline: float) -> None:
+        """Wait until the server's processes are idle.
+
+        Of several worker processes the first answers the health check while the others
+        are still starting (seconds of CPU importing), which would land in the first phase.
+        """
+        previous = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            current = self.cpu_seconds()
+            if current - previous < 0.05:
+                return
+            previous = current
 
     def stop(self) -> None:
         """Terminate the process (kill it if it does not exit within 15 s)."""
@@ -206,17 +240,26 @@ class ServerProcess:
             process.wait(timeout=15)
 
     def memory(self) -> dict[str, float | None]:
-        """Peak (VmHWM) and current (VmRSS) resident memory in MB, from /proc."""
-        status = Path(f"/proc/{self.pid}/status")
-        peak, current = _proc_status_kb(status, "VmHWM"), _proc_status_kb(status, "VmRSS")
-        return {
-            "peak_rss_mb": round(peak * 1024 / MB, 1) if peak is not None else None,
-            "rss_mb": round(current * 1024 / MB, 1) if current is not None else None,
-        }
+        """Peak (VmHWM) and current (VmRSS) resident memory in MB, from /proc.
+
+        A server of several processes (``--workers``) reports the sums over them: an
+        upper bound of its peak, since each process peaks at its own time.
+        """
+        peaks, currents = [], []
+        for pid in process_tree(self.pid):
+            status = Path(f"/proc/{pid}/status")
+            peaks.append(_proc_status_kb(status, "VmHWM"))
+            currents.append(_proc_status_kb(status, "VmRSS"))
+
+        def total(values: list[int | None]) -> float | None:
+            known = [v for v in values if v is not None]
+            return round(sum(known) * 1024 / MB, 1) if known else None
+
+        return {"peak_rss_mb": total(peaks), "rss_mb": total(currents), "processes": len(peaks)}
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server has used so far (all its threads)."""
-        return process_cpu_seconds(self.pid) or 0.0
+        """User + system CPU time the server has used so far (all its threads and processes)."""
+        return sum(_cpu_of(process_tree(self.pid)).values())
 
     def banner(self) -> str | None:
         """The server's first line that says where it serves (it names the store, worker)."""

@@ -17,6 +17,7 @@ The server's peak memory is its VmHWM from ``/proc`` after all phases.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -91,6 +92,13 @@ class Config:
     analyze_interval: float = 30.0
     serve_args: tuple[str, ...] = ()
     """Extra ``sightgate serve`` options, e.g. ``--no-worker``."""
+
+    @property
+    def server_processes(self) -> int:
+        """The ``--workers`` of ``serve_args``: the baseline runs as many processes."""
+        parser = argparse.ArgumentParser(add_help=False)
+        parser.add_argument("--workers", type=int, default=1)
+        return int(parser.parse_known_args(list(self.serve_args))[0].workers)
 
     @classmethod
     def quick(cls) -> Config:
@@ -453,9 +461,10 @@ def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
     store_id, port, issued = _prepare(store)
     headers = {"Authorization": f"Bearer {issued['token']}", "Accept": "application/scim+json"}
     bare_port = free_port()
+    bare_argv = [sys.executable, "-m", "bench.bare_app", "--port", str(bare_port)]
     bare = ServerProcess(
         "bare FastAPI endpoint",
-        [sys.executable, "-m", "bench.bare_app", "--port", str(bare_port)],
+        [*bare_argv, "--workers", str(config.server_processes)],
         port=bare_port,
         health_path=bare_app.PATH,
         log_path=workdir / "bare.log",
@@ -551,6 +560,7 @@ def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
         "phases": phases,
         "baseline": {
             "what": "bare FastAPI endpoint on uvicorn returning an empty ListResponse",
+            "processes": config.server_processes,
             "server_memory": baseline_memory,
         },
         "lookup_vs_baseline": comparison,
@@ -737,8 +747,10 @@ def report(result: dict[str, Any]) -> str:
     lines += [
         f"provisioning: {result['config']['users']:,} users in {provision['elapsed_s']} s: "
         f"{provision['users_per_s']} users/s, {provision['requests_per_s']} req/s",
-        f"baseline server peak RSS: {base['server_memory']['peak_rss_mb']} MB; "
-        f"sightgate server peak RSS (VmHWM): {result['server_memory']['peak_rss_mb']} MB",
+        f"baseline server ({base.get('processes', 1)} worker process(es)) peak RSS: "
+        f"{base['server_memory']['peak_rss_mb']} MB; sightgate server peak RSS (VmHWM, "
+        f"summed over its {result['server_memory'].get('processes', 1)} processes): "
+        f"{result['server_memory']['peak_rss_mb']} MB",
         f"lookup throughput vs baseline: {ratios['lookup_throughput_vs_baseline_httpx']:.1%} "
         f"(httpx), {ratios['lookup_throughput_vs_baseline_lean']:.1%} (lean); "
         f"server CPU per lookup {ratios['server_cpu_per_lookup_vs_baseline']}x the baseline's",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import socket
 import threading
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -156,19 +156,19 @@ def run_workers(configured: Settings, sock: socket.socket) -> None:
     """
     import os
 
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
     from sightgate.asgi import FACTORY
 
     os.environ.update(configured.environment())
-    config = uvicorn.Config(
-        FACTORY,
-        factory=True,
-        workers=configured.workers,
-        log_config=None,
-        backlog=LISTEN_BACKLOG,
-    )
+    supervise(FACTORY, sock, configured.workers, factory=True, log_config=None)
+
+
+def supervise(app: str, sock: socket.socket, workers: int, **options: Any) -> None:
+    """uvicorn's supervisor running ``workers`` processes that import ``app`` (an import
+    string) and answer on ``sock``; ``options`` are more ``uvicorn.Config`` settings."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(app, workers=workers, backlog=LISTEN_BACKLOG, **options)
     Multiprocess(config, sockets=[sock]).run()
 
 
