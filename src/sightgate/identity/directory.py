@@ -186,8 +186,7 @@ class IdentityStoreService:
         """
         with translate_integrity_errors(), UnitOfWork(self.db, actor) as uow:
             current = _load_user(uow.conn, store_id, user_id, lock=True)
-            if expected_version is not None and current.version != expected_version:
-                raise PreconditionFailedError("User", user_id)
+            _check_version("User", user_id, current.version, expected_version)
             wanted = change(current).validated()
             changed = _changed_fields(current.fields(), wanted)
             if not changed:
@@ -205,10 +204,14 @@ class IdentityStoreService:
             uow.emit(events.user_event(events.USER_UPDATED, updated, changed))
         return updated
 
-    def delete_user(self, store_id: str, user_id: str, actor: Actor) -> None:
-        """Remove a user and their memberships."""
+    def delete_user(
+        self, store_id: str, user_id: str, actor: Actor, *, expected_version: int | None = None
+    ) -> None:
+        """Remove a user and their memberships; with ``expected_version``, only if the
+        user is still at that version under the row lock (else ``PreconditionFailedError``)."""
         with UnitOfWork(self.db, actor) as uow:
             user = _load_user(uow.conn, store_id, user_id, lock=True)
+            _check_version("User", user_id, user.version, expected_version)
             removed = repository.remove_memberships(uow.conn, t.memberships.c.user_id == user_id)
             for membership in removed:
                 repository.touch_group(uow.conn, membership.group_id)
@@ -351,10 +354,14 @@ class IdentityStoreService:
             store_id, group_id, actor, change=change, expected_version=expected_version
         )
 
-    def delete_group(self, store_id: str, group_id: str, actor: Actor) -> None:
-        """Remove a group and its memberships."""
+    def delete_group(
+        self, store_id: str, group_id: str, actor: Actor, *, expected_version: int | None = None
+    ) -> None:
+        """Remove a group and its memberships; with ``expected_version``, only if the
+        group is still at that version under the row lock (else ``PreconditionFailedError``)."""
         with UnitOfWork(self.db, actor) as uow:
             group = _load_group(uow.conn, store_id, group_id, lock=True)
+            _check_version("Group", group_id, group.version, expected_version)
             for membership in repository.remove_memberships(
                 uow.conn, repository.members_condition(group_id)
             ):
@@ -412,8 +419,7 @@ class IdentityStoreService:
         """
         with translate_integrity_errors(), UnitOfWork(self.db, actor) as uow:
             current = _load_group(uow.conn, store_id, group_id, lock=True)
-            if expected_version is not None and current.version != expected_version:
-                raise PreconditionFailedError("Group", group_id)
+            _check_version("Group", group_id, current.version, expected_version)
             if change is not None:
                 wanted = change(current).validated()
                 changed = _changed_fields(current.fields(), wanted)
@@ -620,6 +626,13 @@ def _require_users(conn: Connection, store_id: str, user_ids: Sequence[str]) -> 
     missing = sorted(wanted - found)
     if missing:
         raise NotFoundError("User", missing[0])
+
+
+def _check_version(resource: str, resource_id: str, current: int, expected: int | None) -> None:
+    """A write that expects a version (``If-Match``) is refused when the row under its
+    lock has another one."""
+    if expected is not None and current != expected:
+        raise PreconditionFailedError(resource, resource_id)
 
 
 def _check_member_count(user_ids: Sequence[str]) -> None:

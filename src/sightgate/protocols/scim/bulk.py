@@ -1,7 +1,8 @@
 """``POST /Bulk`` (RFC 7644 §3.7): many operations in one request, with bulkId references.
 
 Each operation runs through the same provider method as its single request, in its own
-transaction; ``failOnErrors`` stops the run after that many failures. A ``bulkId:<id>``
+transaction, and is authorized as that request's action (``scim:CreateUser``, …);
+``failOnErrors`` stops the run after that many failures. A ``bulkId:<id>``
 string anywhere in an operation's ``data`` or ``path`` is replaced by the id of the
 resource an earlier operation created under that bulkId.
 """
@@ -12,21 +13,24 @@ from collections.abc import Callable
 from typing import Any
 
 from sightgate.platform.errors import SightgateError
+from sightgate.protocols.scim.actions import resource_action
 from sightgate.protocols.scim.discovery import MAX_BULK_OPERATIONS
 from sightgate.protocols.scim.errors import ScimError, from_domain, invalid_syntax, invalid_value
-from sightgate.protocols.scim.provider import ScimProvider, ScimResponse
+from sightgate.protocols.scim.provider import ScimProvider, ScimResponse, message_body
 from sightgate.protocols.scim.schema import BULK_REQUEST, BULK_RESPONSE
 
 BULK_PREFIX = "bulkId:"
 
 
-def run_bulk(provider: ScimProvider, body: Any) -> ScimResponse:
-    """Run a BulkRequest and answer with a BulkResponse."""
-    if not isinstance(body, dict):
-        raise invalid_syntax("a bulk body must be a BulkRequest object")
-    schemas = body.get("schemas")
-    if schemas is not None and BULK_REQUEST not in schemas:
-        raise invalid_syntax(f"schemas must contain {BULK_REQUEST}")
+Require = Callable[[str], object]
+"""Asks the authorizer about an action; raises ``AccessDeniedError`` on a denial."""
+VERBS = {"POST": "Create", "PUT": "Replace", "PATCH": "Patch", "DELETE": "Delete"}
+
+
+def run_bulk(provider: ScimProvider, body: Any, require: Require) -> ScimResponse:
+    """Run a BulkRequest and answer with a BulkResponse; ``require`` is asked about each
+    operation's action before it runs."""
+    body = message_body(body, "BulkRequest", BULK_REQUEST)
     operations = body.get("Operations")
     if not isinstance(operations, list):
         raise invalid_syntax("a BulkRequest needs an Operations list")
@@ -40,7 +44,7 @@ def run_bulk(provider: ScimProvider, body: Any) -> ScimResponse:
     results: list[dict[str, Any]] = []
     errors = 0
     for operation in operations:
-        result = _run_one(provider, operation, created)
+        result = _run_one(provider, operation, created, require)
         results.append(result)
         if int(result["status"]) >= 400:
             errors += 1
@@ -49,7 +53,9 @@ def run_bulk(provider: ScimProvider, body: Any) -> ScimResponse:
     return ScimResponse(200, {"schemas": [BULK_RESPONSE], "Operations": results})
 
 
-def _run_one(provider: ScimProvider, operation: Any, created: dict[str, str]) -> dict[str, Any]:
+def _run_one(
+    provider: ScimProvider, operation: Any, created: dict[str, str], require: Require
+) -> dict[str, Any]:
     result: dict[str, Any] = {}
     try:
         if not isinstance(operation, dict):
@@ -63,7 +69,7 @@ def _run_one(provider: ScimProvider, operation: Any, created: dict[str, str]) ->
             raise invalid_value("a POST operation needs a bulkId")
         path = _resolve(operation.get("path"), created)
         data = _resolve(operation.get("data"), created)
-        response = _dispatch(provider, method, path, data, operation.get("version"))
+        response = _dispatch(provider, method, path, data, operation.get("version"), require)
         if response.headers.get("ETag"):
             result["version"] = response.headers["ETag"]
         if response.body and "meta" in response.body:
@@ -83,7 +89,7 @@ def _failure(error: ScimError) -> dict[str, Any]:
 
 
 def _dispatch(
-    provider: ScimProvider, method: str, path: Any, data: Any, version: Any
+    provider: ScimProvider, method: str, path: Any, data: Any, version: Any, require: Require
 ) -> ScimResponse:
     if not isinstance(path, str) or not path.startswith("/"):
         raise invalid_value("path must be /Users, /Groups or one of their resources")
@@ -92,10 +98,12 @@ def _dispatch(
     if kind not in ("users", "groups") or len(parts) > 2:
         raise invalid_value(f"unsupported bulk path {path!r}")
     users = kind == "users"
+    kind_name = "Users" if users else "Groups"
     if_match = version if isinstance(version, str) else None
     if len(parts) == 1:
         if method != "POST":
             raise invalid_value(f"{method} needs a resource path like {path}/<id>")
+        require(resource_action(VERBS[method], kind_name))
         return provider.create_user(data) if users else provider.create_group(data)
     resource_id = parts[1]
     handlers: dict[str, Callable[[], ScimResponse]] = {
@@ -111,6 +119,7 @@ def _dispatch(
     }
     if method not in handlers:
         raise invalid_value(f"unsupported bulk method {method!r}")
+    require(resource_action(VERBS[method], kind_name))
     return handlers[method]()
 
 

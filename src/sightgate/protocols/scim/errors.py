@@ -10,6 +10,7 @@ from sightgate.platform.errors import (
     ConflictError,
     NotFoundError,
     PreconditionFailedError,
+    QueryTimeoutError,
     SightgateError,
     ValidationError,
 )
@@ -82,6 +83,16 @@ def from_domain(error: SightgateError) -> ScimError:
         return ScimError(409, f"{taken} is already taken", "uniqueness")
     if isinstance(error, PreconditionFailedError):
         return ScimError(412, f"{error.message}; read it again and retry")
+    if isinstance(error, QueryTimeoutError):
+        # RFC 7644 §3.12 tooMany: "many more results than the server is willing to
+        # calculate or process".
+        return ScimError(
+            400,
+            f"the request needed more than the store's limit of {error.limit_ms} ms per "
+            "statement (SIGHTGATE_STATEMENT_TIMEOUT_MS); narrow the filter or ask for fewer "
+            "results",
+            "tooMany",
+        )
     if isinstance(error, FilterError):
         return ScimError(400, error.reason, "invalidFilter")
     if isinstance(error, ValidationError):

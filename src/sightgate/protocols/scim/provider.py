@@ -17,7 +17,7 @@ from sightgate.identity.directory import IdentityStoreService, MemberChange, Sea
 from sightgate.identity.filtering import FilterError
 from sightgate.identity.model import Group, User
 from sightgate.platform.events import Actor
-from sightgate.protocols.scim.errors import ScimError, invalid_value
+from sightgate.protocols.scim.errors import ScimError, invalid_syntax, invalid_value
 from sightgate.protocols.scim.patch import (
     apply_operations,
     parse_operations,
@@ -224,14 +224,9 @@ class ScimProvider:
         return self._user_response(200, user, projection)
 
     def delete_user(self, user_id: str, if_match: str | None = None) -> ScimResponse:
-        """DELETE /Users/{id}."""
+        """DELETE /Users/{id}; ``If-Match`` is checked under the deleting transaction's lock."""
         expected = self._user_version(user_id, if_match)
-        if (
-            expected is not None
-            and self.identity.get_user(self.store_id, user_id).version != expected
-        ):
-            raise ScimError(412, "the user was changed since you read it")
-        self.identity.delete_user(self.store_id, user_id, self.actor)
+        self.identity.delete_user(self.store_id, user_id, self.actor, expected_version=expected)
         return ScimResponse(204)
 
     def _user_version(self, user_id: str, if_match: str | None) -> int | None:
@@ -319,14 +314,9 @@ class ScimProvider:
         return self._group_response(200, group, projection)
 
     def delete_group(self, group_id: str, if_match: str | None = None) -> ScimResponse:
-        """DELETE /Groups/{id}."""
+        """DELETE /Groups/{id}; ``If-Match`` is checked under the deleting transaction's lock."""
         expected = self._group_version(group_id, if_match)
-        if (
-            expected is not None
-            and self.identity.get_group(self.store_id, group_id).version != expected
-        ):
-            raise ScimError(412, "the group was changed since you read it")
-        self.identity.delete_group(self.store_id, group_id, self.actor)
+        self.identity.delete_group(self.store_id, group_id, self.actor, expected_version=expected)
         return ScimResponse(204)
 
     def _group_version(self, group_id: str, if_match: str | None) -> int | None:
@@ -406,12 +396,18 @@ def _total_or_zero(count: Callable[[], int]) -> int | None:
 
 def search_query(body: Any) -> ListQuery:
     """A SearchRequest body (RFC 7644 §3.4.3) as a list query."""
+    return ListQuery.from_params(message_body(body, "SearchRequest", SEARCH_REQUEST))
+
+
+def message_body(body: Any, name: str, schema: str) -> dict[str, Any]:
+    """A request message (SearchRequest, BulkRequest): an object whose ``schemas``, when
+    present, is a list holding ``schema``; anything else is 400 invalidSyntax."""
     if not isinstance(body, dict):
-        raise ScimError(400, "a search body must be a SearchRequest object", "invalidSyntax")
+        raise invalid_syntax(f"the body must be a {name} object")
     schemas = body.get("schemas")
-    if schemas is not None and SEARCH_REQUEST not in schemas:
-        raise ScimError(400, f"schemas must contain {SEARCH_REQUEST}", "invalidSyntax")
-    return ListQuery.from_params(body)
+    if schemas is not None and not (isinstance(schemas, list) and schema in schemas):
+        raise invalid_syntax(f"schemas must be a list containing {schema}")
+    return body
 
 
 def _list_response(total: int, start_index: int, resources: list[dict[str, Any]]) -> dict[str, Any]:

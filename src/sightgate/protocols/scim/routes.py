@@ -7,33 +7,39 @@ Error. The operations themselves are in ``provider.py``.
 SCIM is a small, fixed set of endpoints, so they are routed here by hand, as a plain
 ASGI app, instead of through FastAPI's router: per request, FastAPI's route matching and
 parameter resolution cost more than the user lookup itself (measured; see
-docs/benchmarks.md). The token check and the operation run back to back, on a worker
-thread, or on the embedded store in place (see ``ScimApp.respond``).
+docs/benchmarks.md). Each route declares its action, which the authorizer is asked about
+as the token's ``ScimClient``, and its cost, which says where it runs
+(``platform.execution``). The token check, the decision and the operation run back to
+back, in place or on a worker thread.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from contextlib import nullcontext, suppress
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from sightgate.analytics.access.authorizer import IdentityStoreResource
+from sightgate.analytics.principals.model import ScimClient
 from sightgate.bootstrap import Services
 from sightgate.identity.filtering import is_key_lookup
 from sightgate.identity.repository import GROUP, USER
 from sightgate.identity.scim_tokens import ScimToken
 from sightgate.platform import jsontext
-from sightgate.platform.db import WriteWouldWaitError
 from sightgate.platform.errors import SightgateError
+from sightgate.platform.execution import Cost, Execution
 from sightgate.protocols.scim import discovery
+from sightgate.protocols.scim.actions import action, resource_action
 from sightgate.protocols.scim.bulk import run_bulk
 from sightgate.protocols.scim.errors import ScimError, from_domain, invalid_syntax
 from sightgate.protocols.scim.projection import Projection
@@ -62,27 +68,6 @@ CANONICAL_SEGMENTS = {
     "me": "Me",
     ".search": ".search",
 }
-DISCOVERY = ("ServiceProviderConfig", "ResourceTypes", "Schemas")
-RESOURCE_KINDS = ("Users", "Groups")
-
-Operation = Callable[[ScimProvider, Any], ScimResponse]
-T = TypeVar("T")
-
-
-IN_PLACE_BODY_LIMIT = 16 * 1024
-"""Bodies up to this size make short operations (one user, a few members); larger ones
-run on a worker thread even on the embedded store."""
-
-
-class Route(NamedTuple):
-    """What a request asks for: the operation, whether it reads a JSON body, whether it
-    only reads, and whether its cost is bounded by one resource or one index lookup
-    (short; ``/Bulk``, searches and lists that may scan the store are not)."""
-
-    operation: Operation
-    with_body: bool = False
-    reads_only: bool = False
-    short: bool = True
 
 
 class Target(NamedTuple):
@@ -91,6 +76,16 @@ class Target(NamedTuple):
     store_id: str
     endpoint: str
     rest: tuple[str, ...]
+
+    @property
+    def template(self) -> str | None:
+        """The route path this names (``/Users``, ``/Users/.search``, ``/Users/{id}``), or
+        None for a path deeper than any route's."""
+        if not self.rest:
+            return f"/{self.endpoint}"
+        if len(self.rest) == 1:
+            return f"/{self.endpoint}/{'.search' if self.rest[0] == '.search' else '{id}'}"
+        return None
 
 
 def parse_path(path: str) -> Target:
@@ -104,6 +99,88 @@ def parse_path(path: str) -> Target:
         raise ScimError(404, "SCIM endpoints are at /scim/{IdentityStoreId}/v2/")
     rest = tuple(".search" if p.lower() == ".search" else p for p in parts[3:])
     return Target(parts[0], CANONICAL_SEGMENTS.get(parts[2].lower(), parts[2]), rest)
+
+
+class Call(NamedTuple):
+    """What an operation gets: the provider of the store, the request, its path and
+    parsed body, and the access check for further actions (``/Bulk``'s operations)."""
+
+    provider: ScimProvider
+    request: Request
+    target: Target
+    body: Any
+    require: Callable[[str], object]
+
+    @property
+    def resource_id(self) -> str:
+        """The ``{id}`` of ``/Users/{id}`` or ``/Groups/{id}``."""
+        return self.target.rest[0]
+
+    @property
+    def resources(self) -> ResourceEndpoints:
+        """The operations of the path's resource type."""
+        return endpoints(self.provider, self.target.endpoint)
+
+
+Operation = Callable[[Call], ScimResponse]
+CostRule = Cost | Callable[[Request, Target], Cost]
+"""A route's cost, fixed or decided by the request (a list's filter)."""
+_ACTION = re.compile(r"scim:[A-Z][A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: method, path template, the action the authorizer is asked about
+    (``scim:<Operation>``, required), the operation, its cost (``platform.execution``),
+    whether it reads a JSON body and whether it only reads."""
+
+    method: str
+    path: str
+    action: str
+    operation: Operation
+    cost: CostRule = Cost.BOUNDED
+    with_body: bool = False
+    reads_only: bool = False
+
+    def cost_of(self, request: Request, target: Target) -> Cost:
+        """What this request of the route costs."""
+        return self.cost if isinstance(self.cost, Cost) else self.cost(request, target)
+
+
+class RouteTable:
+    """The SCIM routes, checked when built: every route names its action, and no method
+    and path is registered twice."""
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self._routes: dict[tuple[str, str], Route] = {}
+        for found in routes:
+            if not isinstance(found.action, str) or not _ACTION.fullmatch(found.action):
+                raise ValueError(
+                    f"{found.method} {found.path} has no access rule (scim:<Operation>)"
+                )
+            key = (found.method, found.path)
+            if key in self._routes:
+                raise ValueError(f"{found.method} {found.path} is registered twice")
+            self._routes[key] = found
+        self._paths = {path for _, path in self._routes}
+
+    def match(self, method: str, target: Target) -> Route | None:
+        """The route of a request, or None."""
+        template = target.template
+        return None if template is None else self._routes.get((method, template))
+
+    def refusal(self, target: Target) -> ScimError:
+        """The answer for a request no route takes: /Me 501 (RFC 7644 §3.11), a route's
+        path with another method 405, anything else 404."""
+        path = "/".join((target.endpoint, *target.rest))
+        if target.endpoint == "Me":
+            return ScimError(501, "/Me is not supported: sightgate has no SCIM sign-in")
+        if target.template in self._paths:
+            return ScimError(405, f"this method is not allowed on /{path}")
+        return ScimError(404, f"/{path} is not a SCIM endpoint")
+
+    def __iter__(self) -> Iterator[Route]:
+        return iter(self._routes.values())
 
 
 class ResourceEndpoints(NamedTuple):
@@ -129,110 +206,120 @@ def endpoints(provider: ScimProvider, kind: str) -> ResourceEndpoints:
     )
 
 
-def not_routed(endpoint: str, rest: tuple[str, ...] = ()) -> ScimError:
-    """The answer for a request no route takes: /Me 501 (RFC 7644 §3.11), an endpoint
-    path with the wrong method 405, anything else 404."""
-    path = "/".join((endpoint, *rest))
-    if endpoint == "Me":
-        return ScimError(501, "/Me is not supported: sightgate has no SCIM sign-in")
-    if _is_endpoint_path(endpoint, rest):
-        return ScimError(405, f"this method is not allowed on /{path}")
-    return ScimError(404, f"/{path} is not a SCIM endpoint")
+# -- operations: query parameters and headers are read here, after authentication ------
 
 
-def _is_endpoint_path(endpoint: str, rest: tuple[str, ...]) -> bool:
-    if endpoint in RESOURCE_KINDS:
-        return len(rest) <= 1
-    if endpoint in ("ServiceProviderConfig", "Bulk", ".search"):
-        return not rest
-    return endpoint in DISCOVERY and len(rest) <= 1
+def _list(call: Call) -> ScimResponse:
+    return call.resources.list(ListQuery.from_params(dict(call.request.query_params)))
 
 
-def route(request: Request, target: Target) -> Route:
-    """The route for ``request``; one that raises ``not_routed`` when nothing matches.
-
-    The refusal is an operation rather than an immediate error so that an unauthenticated
-    client learns nothing but 401, whatever path it tries.
-    """
-    method, endpoint, rest = request.method, target.endpoint, target.rest
-    found: Route | None = None
-    if endpoint in RESOURCE_KINDS:
-        found = _resource_route(request, method, endpoint, rest)
-    elif endpoint in DISCOVERY and method == "GET" and len(rest) <= 1:
-        found = _discovery_route(endpoint, rest[0] if rest else None)
-    elif endpoint == ".search" and method == "POST" and not rest:
-        found = Route(
-            lambda p, body: p.search_all(body), with_body=True, reads_only=True, short=False
-        )
-    elif endpoint == "Bulk" and method == "POST" and not rest:
-        found = Route(run_bulk, with_body=True, short=False)
-    if found is not None:
-        return found
-    refusal = not_routed(endpoint, rest)
-
-    def refuse(_: ScimProvider, __: Any) -> ScimResponse:
-        raise refusal
-
-    return Route(refuse)
+def _create(call: Call) -> ScimResponse:
+    return call.resources.create(call.body, projection(call.request))
 
 
-def _resource_route(
-    request: Request, method: str, kind: str, rest: tuple[str, ...]
-) -> Route | None:
-    """The route under ``/Users`` or ``/Groups``, if the method and path name one.
+def _search(call: Call) -> ScimResponse:
+    return call.resources.list(search_query(call.body))
 
-    Query parameters are parsed inside the operation, after authentication.
-    """
-    if not rest:
-        if method == "GET":
-            params = dict(request.query_params)
-            return Route(
-                lambda p, _: endpoints(p, kind).list(ListQuery.from_params(params)),
-                reads_only=True,
-                short=is_lookup(kind, params),
-            )
-        if method == "POST":
-            return Route(
-                lambda p, body: endpoints(p, kind).create(body, projection(request)),
-                with_body=True,
-            )
-        return None
-    if rest == (".search",):
-        if method != "POST":
-            return None
-        return Route(
-            lambda p, body: endpoints(p, kind).list(search_query(body)),
+
+def _get(call: Call) -> ScimResponse:
+    if_none_match = call.request.headers.get("if-none-match")
+    return call.resources.get(call.resource_id, projection(call.request), if_none_match)
+
+
+def _replace(call: Call) -> ScimResponse:
+    if_match = call.request.headers.get("if-match")
+    return call.resources.replace(call.resource_id, call.body, if_match, projection(call.request))
+
+
+def _patch(call: Call) -> ScimResponse:
+    if_match = call.request.headers.get("if-match")
+    return call.resources.patch(call.resource_id, call.body, if_match, projection(call.request))
+
+
+def _delete(call: Call) -> ScimResponse:
+    return call.resources.delete(call.resource_id, call.request.headers.get("if-match"))
+
+
+def _list_cost(request: Request, target: Target) -> Cost:
+    return Cost.BOUNDED if is_lookup(target.endpoint, dict(request.query_params)) else Cost.SCAN
+
+
+def _resource_routes(kind: str) -> list[Route]:
+    one, each = f"/{kind}", f"/{kind}/{{id}}"
+    act = partial(resource_action, kind=kind)
+    return [
+        Route("GET", one, act("List"), _list, _list_cost, reads_only=True),
+        Route("POST", one, act("Create"), _create, with_body=True),
+        Route(
+            "POST",
+            f"{one}/.search",
+            act("Search"),
+            _search,
+            Cost.SCAN,
             with_body=True,
             reads_only=True,
-            short=False,
-        )
-    if len(rest) != 1:
-        return None
-    resource_id, headers = rest[0], request.headers
-    if method == "GET":
-        return Route(
-            lambda p, _: endpoints(p, kind).get(
-                resource_id, projection(request), headers.get("if-none-match")
-            ),
+        ),
+        Route("GET", each, act("Get"), _get, reads_only=True),
+        Route("PUT", each, act("Replace"), _replace, with_body=True),
+        Route("PATCH", each, act("Patch"), _patch, with_body=True),
+        Route("DELETE", each, act("Delete"), _delete),
+    ]
+
+
+def _document(render_document: Callable[..., dict[str, Any]], *, named: str = "") -> Operation:
+    """A discovery operation: ``render_document(base_url)``, with the path's ``{id}`` as
+    the keyword ``named`` when given."""
+
+    def operation(call: Call) -> ScimResponse:
+        extra = {named: call.resource_id} if named else {}
+        return ScimResponse(200, render_document(call.provider.base_url, **extra))
+
+    return operation
+
+
+def _discovery_routes() -> list[Route]:
+    documents = [
+        (
+            "/ServiceProviderConfig",
+            "GetServiceProviderConfig",
+            _document(discovery.service_provider_config),
+        ),
+        ("/ResourceTypes", "ListResourceTypes", _document(discovery.resource_types)),
+        (
+            "/ResourceTypes/{id}",
+            "GetResourceType",
+            _document(discovery.resource_type, named="name"),
+        ),
+        ("/Schemas", "ListSchemas", _document(discovery.schemas)),
+        ("/Schemas/{id}", "GetSchema", _document(discovery.schema, named="schema_id")),
+    ]
+    return [Route("GET", path, action(name), op, reads_only=True) for path, name, op in documents]
+
+
+ROUTES = RouteTable(
+    [
+        *_resource_routes("Users"),
+        *_resource_routes("Groups"),
+        *_discovery_routes(),
+        Route(
+            "POST",
+            "/.search",
+            action("Search"),
+            lambda call: call.provider.search_all(call.body),
+            Cost.SCAN,
+            with_body=True,
             reads_only=True,
-        )
-    if method == "PUT":
-        return Route(
-            lambda p, body: endpoints(p, kind).replace(
-                resource_id, body, headers.get("if-match"), projection(request)
-            ),
+        ),
+        Route(
+            "POST",
+            "/Bulk",
+            action("Bulk"),
+            lambda call: run_bulk(call.provider, call.body, call.require),
+            Cost.SCAN,
             with_body=True,
-        )
-    if method == "PATCH":
-        return Route(
-            lambda p, body: endpoints(p, kind).patch(
-                resource_id, body, headers.get("if-match"), projection(request)
-            ),
-            with_body=True,
-        )
-    if method == "DELETE":
-        return Route(lambda p, _: endpoints(p, kind).delete(resource_id, headers.get("if-match")))
-    return None
+        ),
+    ]
+)
 
 
 def is_lookup(kind: str, params: dict[str, str]) -> bool:
@@ -241,22 +328,6 @@ def is_lookup(kind: str, params: dict[str, str]) -> bool:
     total) and so runs on a worker thread, where it cannot hold up the event loop."""
     text = {k.lower(): v for k, v in params.items()}.get("filter")  # as ListQuery reads it
     return text is not None and is_key_lookup(text, USER if kind == "Users" else GROUP)
-
-
-def _discovery_route(endpoint: str, name: str | None) -> Route | None:
-    """``/ServiceProviderConfig``, ``/ResourceTypes[/name]`` or ``/Schemas[/id]``."""
-    document: Callable[[str], dict[str, Any]]
-    if endpoint == "ServiceProviderConfig":
-        if name is not None:
-            return None
-        document = discovery.service_provider_config
-    elif name is None:
-        document = discovery.resource_types if endpoint == "ResourceTypes" else discovery.schemas
-    elif endpoint == "ResourceTypes":
-        document = partial(discovery.resource_type, name=name)
-    else:
-        document = partial(discovery.schema, schema_id=name)
-    return Route(lambda p, _: ScimResponse(200, document(p.base_url)), reads_only=True)
 
 
 def projection(request: Request) -> Projection:
@@ -311,75 +382,71 @@ class ScimApp:
     def __init__(self, services: Services, public_url: str | None) -> None:
         self.services = services
         self.public_url = public_url
+        self.execution = Execution(services.db)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        response = await self.respond(request)
+        try:
+            response = await self.respond(request)
+        except ClientDisconnect:
+            # The client's doing, not a fault: nobody is left to answer.
+            log.info("SCIM client disconnected mid-request", extra={"path": scope["path"]})
+            return
         await response(scope, receive, send)
 
     async def respond(self, request: Request) -> Response:
-        """Route, read the body, authenticate and run the operation, render.
-
-        The store calls block. On the embedded store a short operation runs in place, on
-        the event loop, as long as it need not wait for the write lock (the hand-off to a
-        worker thread costs more than the operation, and with the GIL, requests on
-        threads fall behind those in place); anything else, and anything that would
-        wait, runs on a worker thread.
-        """
+        """Route, read the body, then authenticate, authorize and run the operation where
+        its cost says (``platform.execution``), render."""
         try:
             target = parse_path(request.scope["path"])
-            found = route(request, target)
-            raw = await read_body(request) if found.with_body else None
-            in_place = found.short and (raw is None or len(raw) <= IN_PLACE_BODY_LIMIT)
-            result, token = await self.call_store(
-                partial(self.run, request, target.store_id, found, raw), in_place=in_place
+            found = ROUTES.match(request.method, target)
+            raw = await read_body(request) if found is not None and found.with_body else None
+            cost = Cost.BOUNDED if found is None else found.cost_of(request, target)
+            result, token = await self.execution.run(
+                partial(self.run, request, target, found, raw), cost, len(raw or b"")
             )
             if token.use_unrecorded_at(datetime.now(UTC)):
-                await self.record_use(token)
+                await self.execution.run_unless_busy(
+                    partial(self.services.scim_tokens.record_use, token)
+                )
             return render(result)
         except ScimError as error:
             return error_response(error)
         except SightgateError as error:
             return error_response(from_domain(error))
+        except ClientDisconnect:
+            raise
         except Exception:  # a bug; the client still gets a SCIM error, the log the trace
             log.exception("SCIM request failed", extra={"path": request.scope["path"]})
             return error_response(ScimError(500, "internal error; see the server log"))
 
-    async def call_store(self, call: Callable[[], T], *, in_place: bool) -> T:
-        """``call()`` in place when allowed and it need not wait, else on a worker thread."""
-        db = self.services.db
-        if in_place and db.embedded:
-            try:
-                with db.without_waiting():
-                    return call()
-            except WriteWouldWaitError:
-                pass  # nothing was written: run it again where waiting is fine
-        return await run_in_threadpool(call)
-
-    async def record_use(self, token: ScimToken) -> None:
-        """Move the token's ``last_used_at`` (a minute's resolution) without holding up the
-        answer: on the embedded store it is skipped while another writer holds the lock,
-        and the token's next request tries again."""
-        db = self.services.db
-        if not db.embedded:
-            await run_in_threadpool(self.services.scim_tokens.record_use, token)
-            return
-        with suppress(WriteWouldWaitError), db.without_waiting():
-            self.services.scim_tokens.record_use(token)
-
     def run(
-        self, request: Request, store_id: str, found: Route, raw: bytes | None
+        self, request: Request, target: Target, found: Route | None, raw: bytes | None
     ) -> tuple[ScimResponse, ScimToken]:
-        """Authenticate, then parse the body and run the operation; a request that only
-        reads does both in one read transaction."""
+        """Authenticate, ask the authorizer about the route's action, then parse the body
+        and run the operation; a request that only reads does it all in one read
+        transaction. A request no route takes is refused only after authentication, so
+        an unauthenticated client learns nothing but 401, whatever path it tries."""
         db = self.services.db
-        with db.snapshot() if found.reads_only else nullcontext():
-            token = self.authenticate(request, store_id)
+        with db.snapshot() if found is not None and found.reads_only else nullcontext():
+            token = self.authenticate(request, target.store_id)
+            if found is None:
+                raise ROUTES.refusal(target)
+            require = partial(
+                self.services.access.authorizer.require,
+                ScimClient(token.identity_store_id, token.token_id),
+                target=IdentityStoreResource(target.store_id),
+            )
+            require(found.action)
             root = self.public_url or str(request.base_url).rstrip("/")
             provider = ScimProvider(
-                self.services.identity, store_id, f"{root}/scim/{store_id}/v2", token.actor
+                self.services.identity,
+                target.store_id,
+                f"{root}/scim/{target.store_id}/v2",
+                token.actor,
             )
-            return found.operation(provider, None if raw is None else parse_json(raw)), token
+            body = None if raw is None else parse_json(raw)
+            return found.operation(Call(provider, request, target, body, require)), token
 
     def authenticate(self, request: Request, store_id: str) -> ScimToken:
         """The request's bearer token, if valid for this store; else 401."""

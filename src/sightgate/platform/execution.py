@@ -1,0 +1,75 @@
+"""Where an operation runs: the one rule every adapter on an event loop follows.
+
+The store's calls block (SQLAlchemy Core, sync drivers), and an event loop must not wait
+on them. Handing every call to a worker thread is the usual answer; on the embedded store
+it costs more CPU than a lookup it carries, and requests on threads fall behind those the
+loop serves. So an adapter declares what an operation costs, and ``Execution`` decides:
+
+- ``Cost.BOUNDED`` (one row, one index lookup, a small input) runs in place on the event
+  loop on the embedded store, inside ``Database.without_waiting``: reads never wait there
+  (WAL), and a write that would wait for the lock raises before doing anything, so the
+  operation runs again on a worker thread;
+- ``Cost.SCAN`` (lists and searches that may scan the store, batches) runs on a worker
+  thread, where it cannot hold up the loop;
+- on PostgreSQL, whose calls wait on the network, everything runs on a worker thread.
+
+See docs/architecture.md, "Where a request runs".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from enum import Enum
+from typing import TypeVar
+
+from anyio import to_thread
+
+from sightgate.platform.db import Database, WriteWouldWaitError
+
+T = TypeVar("T")
+
+BOUNDED_INPUT_BYTES = 16 * 1024
+"""An input (request body) larger than this makes any operation a ``SCAN``: a big body is
+a big operation (many members, many attributes)."""
+
+
+class Cost(Enum):
+    """What an operation may cost the store, as the operation declares it."""
+
+    BOUNDED = "bounded"
+    """One row or one index lookup."""
+    SCAN = "scan"
+    """May scan the store: lists and searches, batches."""
+
+
+class Execution:
+    """Runs operations where their cost says (see the module docstring)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def in_place(self, cost: Cost, input_bytes: int = 0) -> bool:
+        """Whether an operation of ``cost`` with an input of ``input_bytes`` runs on the
+        event loop (first; it moves to a thread if its write would wait)."""
+        return self.db.embedded and cost is Cost.BOUNDED and input_bytes <= BOUNDED_INPUT_BYTES
+
+    async def run(self, call: Callable[[], T], cost: Cost, input_bytes: int = 0) -> T:
+        """``call()`` where ``cost`` (and the input's size) says it runs."""
+        if self.in_place(cost, input_bytes):
+            try:
+                with self.db.without_waiting():
+                    return call()
+            except WriteWouldWaitError:
+                pass  # nothing was written: run it again where waiting is fine
+        return await to_thread.run_sync(call)
+
+    async def run_unless_busy(self, call: Callable[[], object]) -> None:
+        """A bounded write worth doing only if it need not wait (bookkeeping such as a
+        token's last use): on the embedded store it is skipped while another writer holds
+        the lock; on PostgreSQL it runs on a worker thread."""
+        if not self.db.embedded:
+            await to_thread.run_sync(call)
+            return
+        with suppress(WriteWouldWaitError), self.db.without_waiting():
+            call()
