@@ -255,7 +255,13 @@ class ServerProcess:
             known = [v for v in values if v is not None]
             return round(sum(known) * 1024 / MB, 1) if known else None
 
-        return {"peak_rss_mb": total(peaks), "rss_mb": total(currents), "processes": len(peaks)}
+        largest = max((v for v in peaks if v is not None), default=None)
+        return {
+            "peak_rss_mb": total(peaks),
+            "rss_mb": total(currents),
+            "processes": len(peaks),
+            "largest_process_peak_rss_mb": total([largest]),
+        }
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server has used so far (all its threads and processes)."""

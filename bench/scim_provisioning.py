@@ -547,6 +547,8 @@ def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
     setup["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     comparison = {client: _compare(rounds, client) for client in ("httpx", "lean")}
     peak = server_memory["peak_rss_mb"] or 0.0
+    # Of several processes (--workers) each is judged: the target is a process's size.
+    largest = server_memory["largest_process_peak_rss_mb"] or 0.0
     p99 = _max_p99(loaded_phase)
     p99_unloaded = _max_p99(unloaded)
     ratio = {client: comparison[client]["ratio_median"] for client in comparison}
@@ -597,10 +599,10 @@ def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
                 p99_unloaded < SINGLE_USER_P99_TARGET_MS,
             ),
             _target(
-                "server peak memory (VmHWM)",
+                "server peak memory (VmHWM), largest process",
                 f"< {MEMORY_TARGET_MB:.0f} MB",
-                f"{peak:.0f} MB",
-                peak < MEMORY_TARGET_MB,
+                f"{largest:.0f} MB ({peak:.0f} MB over {server_memory['processes']} processes)",
+                largest < MEMORY_TARGET_MB,
             ),
         ],
     }

@@ -8,7 +8,11 @@ settings come from the ``SIGHTGATE_*`` environment the parent exported
 
 from __future__ import annotations
 
+import logging
+import sys
+
 from starlette.types import ASGIApp
+from uvicorn.config import STARTUP_FAILURE
 
 from sightgate.app import create_app
 from sightgate.bootstrap import Services
@@ -18,13 +22,21 @@ from sightgate.logs import configure_logging
 FACTORY = f"{__name__}:create"
 """The import string uvicorn's worker processes load the app from."""
 
+log = logging.getLogger(__name__)
+
 
 def create() -> ASGIApp:
     """The HTTP application of one server process, configured from the environment.
 
     It neither migrates (the parent did, once) nor delivers events (one dispatcher per
-    ``serve``, in the parent, when asked for): it only answers requests.
+    ``serve``, in the parent, when asked for): it only answers requests. If it cannot be
+    built, the process exits with uvicorn's start-up failure status, which stops the
+    supervisor; any other exit would have it restart the process, failing alike, forever.
     """
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(Services.build(settings), settings)
+    try:
+        return create_app(Services.build(settings), settings)
+    except Exception:  # whatever it is, this process cannot serve
+        log.exception("the server process cannot start")
+        sys.exit(STARTUP_FAILURE)

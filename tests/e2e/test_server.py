@@ -382,6 +382,22 @@ def test_with_workers_one_dispatcher_runs_in_the_parent_when_asked(
         engine.dispose()
 
 
+def test_a_worker_that_cannot_start_fails_the_command(
+    empty_postgres_url: str, tmp_path: Path
+) -> None:
+    """A server secret the workers refuse (too short) stops `serve` with status 1."""
+    env = cli_env(tmp_path / "data", empty_postgres_url)
+    secret = tmp_path / "short.key"
+    secret.write_text("short\n")
+    env["SIGHTGATE_SECRET_KEY_FILE"] = str(secret)
+    result = run_cli(env, "serve", "--port", str(free_port()), "--workers", "2")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: a server process failed to start: its error is logged above"
+    )
+    assert "the server secret must be at least 32 characters" in result.stderr
+
+
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_workers_are_refused_on_the_embedded_store(tmp_path: Path, how: str) -> None:
     """SQLite's writer lock and the in-process dispatcher are per process: one line, exit 1."""

@@ -92,7 +92,6 @@ def serve(
     """Run the HTTP server."""
     import uvicorn
 
-    from sightgate.app import create_app
     from sightgate.bootstrap import Services
     from sightgate.logs import configure_logging
     from sightgate.platform.dispatch import Dispatcher
@@ -136,6 +135,8 @@ def serve(
                 running.db.dispose()  # the workers have pools of their own
             run_workers(configured, sock)
         else:
+            from sightgate.app import create_app  # only here: workers build their own
+
             app = create_app(running, configured)
             config = uvicorn.Config(app, log_config=None, backlog=LISTEN_BACKLOG)
             uvicorn.Server(config).run(sockets=[sock])
@@ -164,12 +165,22 @@ def run_workers(configured: Settings, sock: socket.socket) -> None:
 
 def supervise(app: str, sock: socket.socket, workers: int, **options: Any) -> None:
     """uvicorn's supervisor running ``workers`` processes that import ``app`` (an import
-    string) and answer on ``sock``; ``options`` are more ``uvicorn.Config`` settings."""
+    string) and answer on ``sock``; ``options`` are more ``uvicorn.Config`` settings.
+
+    A worker that cannot start stops the supervisor (every restart would fail alike),
+    and then this command fails too, so a service manager sees it.
+    """
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
+    from sightgate.platform.errors import SightgateError
+
     config = uvicorn.Config(app, workers=workers, backlog=LISTEN_BACKLOG, **options)
-    Multiprocess(config, sockets=[sock]).run()
+    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor.run()
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        raise SightgateError("a server process failed to start: its error is logged above")
 
 
 def worker(
