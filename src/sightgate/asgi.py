@@ -1,8 +1,8 @@
 """The app factory each server process of ``sightgate serve --workers N`` runs.
 
 uvicorn starts those processes fresh (spawned, not forked) and imports the app by name
-(``sightgate.asgi:create``), so nothing of the parent's memory reaches them: their
-settings come from the ``SIGHTGATE_*`` environment the parent exported
+(``WORKER_APP`` in ``cli/server.py``), so nothing of the parent's memory reaches them:
+their settings come from the ``SIGHTGATE_*`` environment the parent exported
 (``Settings.environment``), and each builds its own services and connection pool.
 """
 
@@ -18,9 +18,6 @@ from sightgate.app import create_app
 from sightgate.bootstrap import Services
 from sightgate.config import Settings
 from sightgate.logs import configure_logging
-
-FACTORY = f"{__name__}:create"
-"""The import string uvicorn's worker processes load the app from."""
 
 log = logging.getLogger(__name__)
 

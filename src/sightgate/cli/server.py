@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 db_app = group("The store's schema.")
 demo_app = group("The demo scenario.")
 LISTEN_BACKLOG = 2048  # uvicorn's default
+WORKER_APP = "sightgate.asgi:create"  # imported by each worker process, not by the parent
 ONE_EMBEDDED_PROCESS = (
     "--workers needs PostgreSQL (SIGHTGATE_DATABASE_URL): the embedded store serves one process"
 )
@@ -157,10 +158,8 @@ def run_workers(configured: Settings, sock: socket.socket) -> None:
     """
     import os
 
-    from sightgate.asgi import FACTORY
-
     os.environ.update(configured.environment())
-    supervise(FACTORY, sock, configured.workers, factory=True, log_config=None)
+    supervise(WORKER_APP, sock, configured.workers, factory=True, log_config=None)
 
 
 def supervise(app: str, sock: socket.socket, workers: int, **options: Any) -> None:
