@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from sightgate.identity import events, repository
 from sightgate.identity import tables as t
 from sightgate.identity.errors import translate_integrity_errors
@@ -72,6 +74,19 @@ class InstanceService:
         if not found:
             raise NotFoundError("Instance", instance_id)
         return found[0]
+
+    def store_serving(self, instance_id: str, account_id: str) -> str | None:
+        """The identity store of the instance with this id (or ARN) if it serves
+        ``account_id`` (its owner, or an account attached to it), else None; one statement."""
+        i, a = t.instances, t.instance_accounts
+        query = (
+            select(i.c.identity_store_id)
+            .join(a, a.c.instance_id == i.c.instance_id)
+            .where(i.c.instance_id == instance_id.rsplit("/", 1)[-1], a.c.account_id == account_id)
+        )
+        with self.db.read() as conn:
+            found: str | None = conn.execute(query).scalar_one_or_none()
+        return found
 
     def get_by_identity_store(self, identity_store_id: str) -> Instance:
         """The instance that owns this identity store."""

@@ -192,5 +192,5 @@ def test_loading_takes_the_same_few_statements_whatever_the_number_of_groups(
     assert len(principal.groups) == group_count + 1
     with counted(services) as api_statements:
         assert len(reader.user(OTHER_ACCOUNT, "default", "api-user").groups) == group_count
-    assert len(identity_statements) <= 11, identity_statements
+    assert len(identity_statements) <= 10, identity_statements
     assert len(api_statements) <= 4, api_statements

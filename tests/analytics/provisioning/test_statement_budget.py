@@ -15,10 +15,11 @@ from sightgate.bootstrap import Services
 from tests.analytics.conftest import ACCOUNT, last_position
 from tests.analytics.provisioning.conftest import Idp
 
-NOOP_SYNC_STATEMENTS = 10
+NOOP_SYNC_STATEMENTS = 9
 """4 analytics reads (account with rules, namespaces with role groups, users, groups with
-memberships) and 6 identity reads through its services (instance and its accounts; the
-user, e-mails, external ids; their groups); PostgreSQL adds the account's lock."""
+memberships) and 5 identity reads through its services (the instance that serves the
+account; the user, e-mails, external ids; their groups); PostgreSQL adds the account's
+lock."""
 
 
 @contextmanager

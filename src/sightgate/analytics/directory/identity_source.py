@@ -16,7 +16,7 @@ from typing import Protocol
 from sightgate.analytics.directory.errors import ManagedByIdentitySourceError
 from sightgate.analytics.directory.model import Source
 from sightgate.identity.model import Instance
-from sightgate.platform.errors import AccessDeniedError, NotFoundError
+from sightgate.platform.errors import AccessDeniedError
 from sightgate.platform.events import Actor
 
 IdentitySourceWriters = Callable[[Actor], bool]
@@ -38,8 +38,8 @@ def require_writable(
 class InstanceReader(Protocol):
     """The identity context's read of instances (``InstanceService`` is one)."""
 
-    def get(self, instance_id: str) -> Instance:
-        """The instance with this id or ARN; ``NotFoundError`` when there is none."""
+    def store_serving(self, instance_id: str, account_id: str) -> str | None:
+        """The identity store of the instance (id or ARN) if it serves the account."""
         ...
 
     def get_by_identity_store(self, identity_store_id: str) -> Instance:
@@ -47,18 +47,15 @@ class InstanceReader(Protocol):
         ...
 
 
-def serving_instance(instances: InstanceReader, instance_arn: str, account_id: str) -> Instance:
-    """The instance ``instance_arn`` if it serves ``account_id``.
+def serving_instance(instances: InstanceReader, instance_arn: str, account_id: str) -> str:
+    """The identity store of the instance ``instance_arn`` if it serves ``account_id``.
 
     ``AccessDeniedError`` otherwise, with the same answer whether the instance exists or
     not, so the check is no oracle for other tenants' instance ARNs.
     """
-    try:
-        instance = instances.get(instance_arn)
-    except NotFoundError:
-        instance = None
-    if instance is None or account_id not in instance.account_ids:
+    store_id = instances.store_serving(instance_arn, account_id)
+    if store_id is None:
         raise AccessDeniedError(
             f"the IAM Identity Center instance {instance_arn} does not serve account {account_id}"
         )
-    return instance
+    return store_id

@@ -58,7 +58,7 @@ class IdentityTruth:
         if account.authentication_method is not AuthenticationMethod.IAM_IDENTITY_CENTER or not arn:
             return None
         try:
-            return serving_instance(self.instances, arn, account.account_id).identity_store_id
+            return serving_instance(self.instances, arn, account.account_id)
         except AccessDeniedError:
             return None
 

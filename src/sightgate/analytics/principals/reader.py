@@ -8,9 +8,9 @@ identity store now: the user must exist, be active, be in one of the account's r
 groups, and the rules must still place them in this namespace; and the identity-source
 groups that count are the ones the identity store says they are in now.
 
-Statements: 4 for an API user (account, namespace, user, groups); 11 for an identity
-user, whatever the number of groups (adds rules, role groups, instance, the identity
-user with e-mails and external ids, their identity groups).
+Statements: 4 for an API user (account, namespace, user, groups); at most 10 for an
+identity user, whatever the number of groups (adds rules, role groups, the instance that
+serves the account, the identity user's name and active flag, their identity groups).
 """
 
 from __future__ import annotations
