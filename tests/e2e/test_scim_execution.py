@@ -21,7 +21,7 @@ from sightgate.identity import tables as t
 from sightgate.identity.model import unique_key
 from sightgate.platform.db import Database, normalize_url
 from sightgate.platform.ids import new_store_scoped_id
-from tests.e2e.helpers import cli_env, run_json, running_server
+from tests.e2e.helpers import cli_env, run_cli, run_json, running_server
 from tests.e2e.scim_client import ScimClient
 
 pytestmark = pytest.mark.e2e
@@ -121,6 +121,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedStore]:
     data_dir = tmp_path_factory.mktemp("execution") / "data"
     with store_url() as database_url:
         env = cli_env(data_dir, database_url)
+        assert run_cli(env, "db", "upgrade").returncode == 0
         instance = run_json(
             env, "instances", "create", "--type", "ACCOUNT", "--account-id", "123456789012"
         )
