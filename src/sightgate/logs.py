@@ -40,6 +40,11 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
+CLIENT_CLOSED_REQUEST = 499
+"""Logged for a request whose client went away before it was answered (nginx's code): no
+answer was sent, and it was not the server's fault."""
+
+
 class RequestLog:
     """ASGI middleware: an ``x-request-id`` header on every answer and one log line per
     request (method, path, status, duration), never headers or bodies.
@@ -58,17 +63,26 @@ class RequestLog:
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
         status = 500  # what the client sees if the app fails before it answers
+        answered = False
+
+        async def receive_noting_disconnect() -> Message:
+            nonlocal status
+            message = await receive()
+            if message["type"] == "http.disconnect" and not answered:
+                status = CLIENT_CLOSED_REQUEST
+            return message
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
+                answered = True
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
                 headers.append("x-request-id", request_id)
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_noting_disconnect, send_with_id)
         finally:
             if request_log.isEnabledFor(logging.INFO):
                 request_log.info(
