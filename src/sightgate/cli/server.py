@@ -127,7 +127,10 @@ def serve(
     if in_process_worker:
         dispatcher = Dispatcher(running.db, [running.provisioning.subscriber()])
         delivery = threading.Thread(
-            target=dispatcher.run_forever, args=(stop,), name="sightgate-worker", daemon=True
+            target=dispatcher.run_forever,
+            args=(stop, configured.event_poll_interval),
+            name="sightgate-worker",
+            daemon=True,
         )
         delivery.start()
     try:
@@ -193,12 +196,14 @@ def worker(
     ] = True,
     poll_interval: Annotated[
         float | None,
-        typer.Option(help="Seconds between polls when idle [default: the dispatcher's]."),
+        typer.Option(
+            help="Seconds between polls when idle [default: SIGHTGATE_EVENT_POLL_INTERVAL]."
+        ),
     ] = None,
 ) -> None:
     """Deliver domain events to their subscribers (provisioning, and any --subscriber)."""
     from sightgate.logs import configure_logging
-    from sightgate.platform.dispatch import POLL_INTERVAL, Dispatcher, Subscriber, load_subscriber
+    from sightgate.platform.dispatch import Dispatcher, Subscriber, load_subscriber
     from sightgate.platform.errors import ValidationError
 
     configured = settings()
@@ -217,7 +222,8 @@ def worker(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    dispatcher.run_forever(stop, POLL_INTERVAL if poll_interval is None else poll_interval)
+    interval = configured.event_poll_interval if poll_interval is None else poll_interval
+    dispatcher.run_forever(stop, interval)
 
 
 @db_app.command("upgrade")
