@@ -44,8 +44,8 @@ def main() -> None:
     if args.workers == 1:
         uvicorn.run(app, host="127.0.0.1", port=args.port, **options)
         return
-    # As `sightgate serve --workers` runs them (uvicorn's own multi-process socket leaves
-    # Nagle on, 40 ms a request): the socket and the supervisor are the same code.
+    # As `sightgate serve --workers` runs them: the same socket and supervisor. (uvicorn's
+    # own multi-process socket leaves Nagle on, 40 ms a request: Kludex/uvicorn#3149.)
     from sightgate.cli.server import listen, supervise
 
     supervise("bench.bare_app:app", listen("127.0.0.1", args.port), args.workers, **options)

@@ -41,7 +41,8 @@ def listen(host: str, port: int) -> socket.socket:
     (``IPPROTO_TCP``, as ``getaddrinfo`` gives it to asyncio's own servers): asyncio turns
     Nagle's algorithm off only on connections whose socket says so, and with it on, the
     second write of each response (uvicorn writes the head, then the body) waited for the
-    client's delayed ACK: 40 ms a request.
+    client's delayed ACK: 40 ms a request (uvicorn's own ``--workers`` socket has the same
+    fault: Kludex/uvicorn#3149).
     """
     from sightgate.platform.errors import SightgateError
 
