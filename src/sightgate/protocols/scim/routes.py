@@ -396,20 +396,21 @@ class ScimApp:
 
     async def respond(self, request: Request) -> Response:
         """Route, read the body, then authenticate, authorize and run the operation where
-        its cost says (``platform.execution``), render."""
+        its cost says (``platform.execution``), and render it there too: turning a page of
+        a thousand resources into JSON must not hold up the event loop."""
         try:
             target = parse_path(request.scope["path"])
             found = ROUTES.match(request.method, target)
             raw = await read_body(request) if found is not None and found.with_body else None
             cost = Cost.BOUNDED if found is None else found.cost_of(request, target)
-            result, token = await self.execution.run(
+            response, token = await self.execution.run(
                 partial(self.run, request, target, found, raw), cost, len(raw or b"")
             )
             if token.use_unrecorded_at(datetime.now(UTC)):
                 await self.execution.run_unless_busy(
                     partial(self.services.scim_tokens.record_use, token)
                 )
-            return render(result)
+            return response
         except ScimError as error:
             return error_response(error)
         except SightgateError as error:
@@ -422,7 +423,7 @@ class ScimApp:
 
     def run(
         self, request: Request, target: Target, found: Route | None, raw: bytes | None
-    ) -> tuple[ScimResponse, ScimToken]:
+    ) -> tuple[Response, ScimToken]:
         """Authenticate, ask the authorizer about the route's action, then parse the body
         and run the operation; a request that only reads does it all in one read
         transaction. A request no route takes is refused only after authentication, so
@@ -446,7 +447,8 @@ class ScimApp:
                 token.actor,
             )
             body = None if raw is None else parse_json(raw)
-            return found.operation(Call(provider, request, target, body, require)), token
+            result = found.operation(Call(provider, request, target, body, require))
+            return render(result), token
 
     def authenticate(self, request: Request, store_id: str) -> ScimToken:
         """The request's bearer token, if valid for this store; else 401."""
