@@ -9,12 +9,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, make_url, text
+
+from sightgate.platform.db import normalize_url
 
 
 def cli_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
@@ -90,3 +94,25 @@ def running_server(env: dict[str, str], *args: str, log_path: Path | None = None
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def fresh_store() -> Iterator[str | None]:
+    """A new, empty PostgreSQL database when ``SIGHTGATE_TEST_DATABASE_URL`` names an
+    entry point (``sightgate serve`` migrates it), dropped afterwards; else None: the
+    server's embedded store in its data directory."""
+    entry_url = os.environ.get("SIGHTGATE_TEST_DATABASE_URL")
+    if not entry_url:
+        yield None
+        return
+    entry = make_url(normalize_url(entry_url))
+    name = f"sightgate_e2e_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(entry, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield entry.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

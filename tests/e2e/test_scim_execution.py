@@ -4,25 +4,22 @@ under 50 ms meanwhile; a statement past SIGHTGATE_STATEMENT_TIMEOUT_MS is 400 to
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import insert
 
 from sightgate.identity import tables as t
 from sightgate.identity.model import unique_key
-from sightgate.platform.db import Database, normalize_url
+from sightgate.platform.db import Database
 from sightgate.platform.ids import new_store_scoped_id
-from tests.e2e.helpers import cli_env, run_cli, run_json, running_server
+from tests.e2e.helpers import cli_env, fresh_store, run_cli, run_json, running_server
 from tests.e2e.scim_client import ScimClient
 
 pytestmark = pytest.mark.e2e
@@ -46,28 +43,6 @@ class LoadedStore:
     store_id: str
     token: str
     user_id: str
-
-
-@contextmanager
-def store_url() -> Iterator[str | None]:
-    """The store the servers use: a fresh PostgreSQL database when
-    SIGHTGATE_TEST_DATABASE_URL is set (dropped afterwards), else None (the embedded
-    store in the data directory)."""
-    entry = os.environ.get("SIGHTGATE_TEST_DATABASE_URL")
-    if not entry:
-        yield None
-        return
-    url = make_url(normalize_url(entry))
-    name = f"sightgate_e2e_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def bulk_load(database_url: str, store_id: str, count: int = USERS) -> str:
@@ -121,7 +96,7 @@ def bulk_load(database_url: str, store_id: str, count: int = USERS) -> str:
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadedStore]:
     data_dir = tmp_path_factory.mktemp("execution") / "data"
-    with store_url() as database_url:
+    with fresh_store() as database_url:
         env = cli_env(data_dir, database_url)
         assert run_cli(env, "db", "upgrade").returncode == 0
         instance = run_json(

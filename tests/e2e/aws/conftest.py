@@ -9,7 +9,6 @@ dropped after the module. Access keys are issued the way an operator does it:
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,10 +19,8 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from sqlalchemy import create_engine, make_url, text
 
-from sightgate.platform.db import normalize_url
-from tests.e2e.helpers import cli_env, run_json, running_server
+from tests.e2e.helpers import cli_env, fresh_store, run_json, running_server
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -199,28 +196,6 @@ def request_id_of(response: dict[str, Any]) -> str:
 
 
 # -- fixtures ------------------------------------------------------------------------------
-
-
-@contextmanager
-def fresh_store() -> Iterator[str | None]:
-    """A new, empty PostgreSQL database when ``SIGHTGATE_TEST_DATABASE_URL`` names an
-    entry point (``sightgate serve`` migrates it), dropped afterwards; else None: the
-    server's embedded store in its data directory."""
-    entry_url = os.environ.get("SIGHTGATE_TEST_DATABASE_URL")
-    if not entry_url:
-        yield None
-        return
-    entry = make_url(normalize_url(entry_url))
-    name = f"sightgate_e2e_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(entry, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield entry.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager
