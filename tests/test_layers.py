@@ -54,6 +54,12 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "sightgate.analytics.signin",
         "sightgate.protocols",
     ),
+    "sightgate.analytics.data": (
+        "sightgate.analytics.provisioning",
+        "sightgate.analytics.signin",
+        "sightgate.protocols",
+        "sightgate.cli",
+    ),
     "sightgate.protocols.scim": ("sightgate.protocols.aws", "sightgate.cli"),
     "sightgate.protocols.aws": ("sightgate.protocols.scim", "sightgate.cli"),
 }
