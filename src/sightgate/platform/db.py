@@ -14,6 +14,10 @@ Every statement has a time limit (PostgreSQL's ``statement_timeout``; on SQLite 
 handler), so a runaway query cannot hold a connection, or SQLite's write lock, for ever;
 it raises ``QueryTimeoutError``. Migrations run on ``maintenance_engine``, without it.
 
+A read of one statement that must see every commit made before it (the access epochs)
+runs in autocommit on PostgreSQL, on a small pool of its own (``latest_row``): one round
+trip, where a read transaction on the main pool costs four.
+
 The embedded database file is created readable by its owner only: it holds personal
 data, token hashes and encrypted secrets.
 """
@@ -28,13 +32,13 @@ import sqlite3
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, exc
+from sqlalchemy import Connection, Engine, Executable, MetaData, Row, create_engine, event, exc
 from sqlalchemy.engine import ExceptionContext, make_url
 
 from sightgate.platform.errors import QueryTimeoutError
@@ -60,6 +64,9 @@ SQLITE_PROGRESS_STEPS = 10_000
 """SQLite virtual-machine steps between two checks of the time limit (well under 1 ms)."""
 NO_TIME_LIMIT = "sightgate_no_time_limit"
 """Execution option of ``Database.maintenance_engine``: its statements run unlimited."""
+LATEST_READ_POOL = (4, 4)
+"""Pool size and overflow of ``Database.latest_row``'s connections on PostgreSQL: a read
+holds one for a single round trip, so a few serve tens of thousands of reads a second."""
 
 
 class WriteWouldWaitError(Exception):
@@ -125,6 +132,9 @@ class Database:
         """Rung when outbox events may have been committed: after a commit of this process
         (embedded store) or a NOTIFY from any process (PostgreSQL, see ``dispatch``)."""
         self._writer_lock = threading.Lock() if self.embedded else None
+        self._latest = None if self.embedded else _autocommit_engine(self.engine)
+        if self._latest is not None and statement_timeout_ms:
+            _time_limit_sessions(self._latest, statement_timeout_ms)
 
     @property
     def dialect(self) -> str:
@@ -202,9 +212,62 @@ class Database:
             finally:
                 _shared_read.reset(shared)
 
+    def latest_row(self, statement: Executable, params: Mapping[str, Any]) -> Row[Any]:
+        """The one row of a one-statement read that sees every change committed before it
+        started, in any process (what a cached answer's epochs need: docs/access.md).
+
+        On PostgreSQL it runs in autocommit (READ COMMITTED: each statement sees what was
+        committed when it started) on a pool of its own without the main pool's ping:
+        one round trip, where ``read()`` costs four (the ping, BEGIN, the statement,
+        COMMIT). A connection the server has dropped (a restart) fails the statement;
+        the pool then discards its connections and the statement runs once more on a new
+        one, which is what the ping would have done, paid only when it happens. Inside
+        ``snapshot`` it is that block's transaction, and on SQLite a read transaction
+        (there BEGIN and COMMIT are function calls, not round trips).
+        """
+        shared = _shared_read.get()
+        if self._latest is None or (shared is not None and shared.engine is self.engine):
+            with self.read() as conn:
+                return conn.execute(statement, params).one()
+        try:
+            return _one(self._latest, statement, params)
+        except exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        return _one(self._latest, statement, params)
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self._latest is not None:
+            self._latest.dispose()
+
+
+def _one(engine: Engine, statement: Executable, params: Mapping[str, Any]) -> Row[Any]:
+    with engine.connect() as conn:
+        return conn.execute(statement, params).one()
+
+
+def _autocommit_engine(engine: Engine) -> Engine:
+    """An engine on ``engine``'s database whose connections run in autocommit, in a small
+    pool without a ping at checkout (see ``Database.latest_row``).
+
+    It shares ``engine``'s event listeners, present and future, as SQLAlchemy's own
+    option engines do (``Engine.execution_options``: a joined dispatch, and events on),
+    so whatever observes the store's statements (the statement time limit's error
+    mapping, tests that count statements) sees these too.
+    """
+    size, overflow = LATEST_READ_POOL
+    latest = create_engine(
+        engine.url,
+        echo=engine.echo,
+        isolation_level="AUTOCOMMIT",
+        pool_size=size,
+        max_overflow=overflow,
+    )
+    latest.dispatch = latest.dispatch._join(engine.dispatch)
+    latest._has_events = True
+    return latest
 
 
 @contextmanager
@@ -347,17 +410,22 @@ def _limit_sqlite_statements(engine: Engine, limit_s: float) -> None:
 
 def _limit_postgresql_statements(engine: Engine, limit_ms: int) -> None:
     """The session's ``statement_timeout``, lifted per transaction for maintenance."""
+    _time_limit_sessions(engine, limit_ms)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(NO_TIME_LIMIT):
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+
+
+def _time_limit_sessions(engine: Engine, limit_ms: int) -> None:
+    """Each new PostgreSQL connection of ``engine`` gets ``statement_timeout``."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         with dbapi_conn.cursor() as cursor:
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", (str(limit_ms),))
         dbapi_conn.commit()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get(NO_TIME_LIMIT):
-            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")
