@@ -21,6 +21,7 @@ from sightgate.store.migrate import upgrade
 
 PG_ENTRY_URL = os.environ.get("SIGHTGATE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_ENTRY_URL else [])]
+TEST_SECRET = "test server secret, not for production use"
 
 
 @pytest.fixture(scope="session")
@@ -81,9 +82,11 @@ def services(db: Database) -> Services:
     from sightgate.analytics.access.authorizer import may_change_identity_source_records
     from sightgate.analytics.access.services import Access
     from sightgate.analytics.access_keys import AccessKeyService
+    from sightgate.analytics.data.services import Data
     from sightgate.analytics.directory.services import Directory
     from sightgate.analytics.provisioning.services import Provisioning
     from sightgate.analytics.signin.jit import JitProvisioning
+    from sightgate.config import Settings
     from sightgate.identity.directory import IdentityStoreService
     from sightgate.identity.instances import InstanceService
     from sightgate.identity.scim_tokens import ScimTokenService
@@ -103,6 +106,7 @@ def services(db: Database) -> Services:
         provisioning=provisioning,
         access=access,
         jit=JitProvisioning(db, provisioning.service, access.principals, provisioning.rules),
+        data=Data.build(db, Settings(secret_key=TEST_SECRET), access),
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sightgate.analytics.access.authorizer import may_change_identity_source_records
 from sightgate.analytics.access.services import Access
 from sightgate.analytics.access_keys import AccessKeyService
+from sightgate.analytics.data.services import Data
 from sightgate.analytics.directory.services import Directory
 from sightgate.analytics.provisioning.services import Provisioning
 from sightgate.analytics.signin.jit import JitProvisioning
@@ -30,6 +31,7 @@ class Services:
     provisioning: Provisioning
     access: Access
     jit: JitProvisioning
+    data: Data
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -58,4 +60,5 @@ class Services:
             provisioning=provisioning,
             access=access,
             jit=JitProvisioning(db, provisioning.service, access.principals, provisioning.rules),
+            data=Data.build(db, settings, access),
         )

@@ -70,6 +70,17 @@ class Settings(BaseSettings):
         description="seconds an idle event dispatcher waits before looking for new events "
         "that no commit announced (events written by another process on SQLite)",
     )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description="endpoint of the S3-compatible store S3 data sources read (MinIO, moto); "
+        "default: AWS's",
+    )
+    s3_region: str = Field(
+        default="us-east-1",
+        pattern=r"^[a-z0-9-]{1,30}$",
+        description="region S3 data sources are read in",
+    )
 
     @field_validator("secret_key")
     @classmethod

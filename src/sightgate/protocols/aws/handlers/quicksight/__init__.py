@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sightgate.protocols.aws.handlers.quicksight import (
     accounts,
+    data_sources,
     groups,
     memberships,
     namespaces,
@@ -20,4 +21,5 @@ HANDLERS = (
     memberships.HANDLERS,
     roles.HANDLERS,
     tags.HANDLERS,
+    data_sources.HANDLERS,
 )

@@ -1,0 +1,32 @@
+"""The data context's services, built together: the catalog (data sources, datasets),
+SPICE and the query engine, on one database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sightgate.analytics.access.services import Access
+from sightgate.analytics.data.sources import DataSourceService
+from sightgate.config import Settings
+from sightgate.platform.db import Database
+
+
+@dataclass(frozen=True)
+class Data:
+    """Every use-case service of the data context."""
+
+    sources: DataSourceService
+
+    @classmethod
+    def build(cls, db: Database, settings: Settings, access: Access) -> Data:
+        """The services on ``db``: credentials sealed under the settings' server secret,
+        S3 read at the settings' endpoint, permissions and searches through ``access``."""
+        sources = DataSourceService(
+            db,
+            access.permissions,
+            access.authorizer,
+            settings.server_secret,
+            s3_endpoint_url=settings.s3_endpoint_url,
+            s3_region=settings.s3_region,
+        )
+        return cls(sources=sources)
