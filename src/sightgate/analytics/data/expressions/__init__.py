@@ -1,0 +1,86 @@
+"""QuickSight's calculated-field language, compiled to dialect-neutral sqlglot trees.
+
+``compile_expression("sumOver(sum({revenue}), [{region}])", scope)`` parses the text with
+an LALR grammar (``grammar.py``), checks every reference against the scope and every
+argument against its function's signature (``functions/``), and answers the tree
+``SUM(SUM("revenue")) OVER (PARTITION BY "region")`` with its type. The query engine
+renders the tree for DuckDB or PostgreSQL after binding its literals and placeholders.
+docs/calculated-fields.md describes the language; its function table is generated from
+FUNCTIONS by scripts/calc_functions.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from ..model import ColumnType
+from .compiler import Compiler
+from .errors import ExpressionError, Position
+from .functions import aggregates, conditionals, numbers, strings
+from .grammar import MAX_DEPTH, MAX_LENGTH, parse
+from .registry import FunctionSpec
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "CompiledExpression",
+    "ExpressionError",
+    "ExpressionScope",
+    "FunctionSpec",
+    "Position",
+    "compile_expression",
+]
+
+FUNCTIONS: Mapping[str, FunctionSpec] = {
+    spec.name: spec
+    for family in (conditionals, strings, numbers, aggregates)
+    for spec in family.family.specs
+}
+"""Every supported function by its (case-sensitive) QuickSight name."""
+
+
+@dataclass(frozen=True)
+class ExpressionScope:
+    """What an expression may reference: the visible columns (column-level security
+    already applied, so a hidden column is simply unknown), the ``${parameters}``, and
+    whether aggregations (and table calculations) are allowed, which they are not in a
+    dataset's calculated columns and filters."""
+
+    columns: Mapping[str, ColumnType]
+    parameters: Mapping[str, ColumnType] = field(default_factory=dict)
+    allow_aggregates: bool = True
+
+
+@dataclass(frozen=True)
+class CompiledExpression:
+    tree: exp.Expression
+    """Dialect-neutral; columns unqualified, values as literals, ${P} as placeholders."""
+    type: ColumnType
+    is_aggregate: bool
+    """It contains an aggregation (sum, countIf, ...)."""
+    is_window: bool
+    """It contains a table calculation (sumOver, rank, lag, ...)."""
+    columns: frozenset[str]
+    parameters: frozenset[str]
+
+
+def compile_expression(
+    text: str, scope: ExpressionScope, field: str = "Expression"
+) -> CompiledExpression:
+    """Compile ``text`` against ``scope``; ExpressionError (a ValidationError on
+    ``field``) names what is wrong and where."""
+    tree = parse(text, field)
+    compiler = Compiler(field, scope.columns, scope.parameters, FUNCTIONS, scope.allow_aggregates)
+    result = compiler.compile(tree)
+    return CompiledExpression(
+        tree=result.node,
+        type=result.type or ColumnType.STRING,
+        is_aggregate=result.aggregate,
+        is_window=result.window,
+        columns=frozenset(compiler.columns_used),
+        parameters=frozenset(compiler.parameters_used),
+    )

@@ -1,0 +1,1 @@
+"""The supported functions, one module per QuickSight family."""
