@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sightgate.analytics.access.actions import ResourceType
 from sightgate.analytics.access.epoch import EpochCache
-from sightgate.analytics.access.permissions import PermissionService, Resource
+from sightgate.analytics.access.permissions import Grant, Grantee, PermissionService, Resource
 from sightgate.analytics.directory.identity_source import InstanceReader, serving_instance
 from sightgate.analytics.principals.model import AccountCaller, ScimClient, UserPrincipal
 from sightgate.analytics.principals.reader import PrincipalReader
@@ -205,27 +205,54 @@ class Authorizer:
         if target.account_id != user.account_id:
             return _deny(f"{target.arn} is in another account", who)
         with self.db.read() as conn:
-            grants = self.permissions.grants_on(conn, user, [target.arn])
+            grants = self.permissions.effective(conn, Grantee.of(user), target)
         for grant in grants:
             if action in grant.actions:
                 return _allow(
-                    f"{action} granted on {target.arn} to {grant.principal}",
+                    f"{action} granted on {grant.folder or target.arn} to {grant.principal}",
                     who,
                     *_path(user, grant.principal),
-                    f"grant on {target.arn}: {', '.join(sorted(grant.actions))}",
+                    *_grant_chain(target, grant),
                 )
         return _deny(
             f"no permission grants {action} on {target.arn} to {user.user_name}, "
-            "their groups or their namespace",
+            "their groups or their namespace, nor on a folder above it",
             who,
         )
 
     def visible(self, user: UserPrincipal, resource_type: ResourceType, action: str) -> list[str]:
-        """The ARNs of the ``resource_type`` resources on which ``user`` has ``action``."""
+        """The ARNs of the ``resource_type`` resources on which ``user`` has ``action``,
+        granted on them or passed down by folders."""
         if not user.allowed:
             return []
+        return self.reachable(Grantee.of(user), resource_type, action)
+
+    def reachable(
+        self,
+        grantee: Grantee,
+        resource_type: ResourceType,
+        action: str,
+        *,
+        inherited: bool = True,
+    ) -> list[str]:
+        """The ARNs of the ``resource_type`` resources on which the grants to ``grantee``
+        give ``action``: a group's reach, or (without ``inherited``) only what is granted
+        on the resources themselves, as SearchFolders' ``DIRECT_*`` filters ask."""
         with self.db.read() as conn:
-            return self.permissions.visible(conn, user, resource_type, action)
+            return self.permissions.visible(
+                conn, grantee, resource_type, action, inherited=inherited
+            )
+
+
+def _grant_chain(target: Resource, grant: Grant) -> tuple[str, ...]:
+    """The grant that decided, and for an inherited one, what it passes down."""
+    if grant.folder is None:
+        return (f"grant on {target.arn}: {', '.join(sorted(grant.actions))}",)
+    return (
+        f"grant on {grant.folder}: {', '.join(sorted(grant.folder_actions))}",
+        f"inherited by {target.arn} (in {grant.folder} or a folder below it): "
+        f"{', '.join(sorted(grant.actions))}",
+    )
 
 
 def _path(user: UserPrincipal, principal_arn: str) -> tuple[str, ...]:

@@ -5,18 +5,36 @@ or namespace of the resource's account. ``Update*Permissions`` revokes, then gra
 revoking removes actions (an entry left with none is gone), granting adds them, so a
 principal in both lists ends with exactly the granted actions. Principals are resolved
 to their rows when granted, and grants match by row id, never by name.
+
+Folders pass their grants down (``FolderTree``, implemented by ``analytics.assets``, which
+sits above this module): a folder's effective permissions are its own plus its
+ancestors'; an asset in a folder inherits the grants of the folders that hold it and of
+their ancestors, as the asset type's standard set for the folder role they amount to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
-from sightgate.analytics.access.actions import STANDARD, ResourceType, validate_actions
+from sightgate.analytics.access.actions import PREFIX, STANDARD, ResourceType, validate_actions
 from sightgate.analytics.access.tables import resource_permissions as rp
 from sightgate.analytics.directory import arns, repository
 from sightgate.analytics.directory.transactions import unit_of_work
@@ -93,16 +111,100 @@ class _Principal:
     namespace_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Grantee:
+    """Whose grants count in a question: a user with their groups and namespace, or one
+    user or group alone (SearchFolders' ``DIRECT_*`` filters, a group's reach)."""
+
+    account_id: str
+    user_id: str | None = None
+    namespace_id: str | None = None
+    group_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, user: UserPrincipal) -> Grantee:
+        """The user's own grants, their groups' (those that count now) and their namespace's."""
+        return cls(user.account_id, user.user_id, user.namespace_id, user.group_ids)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A grant that reaches a grantee: on the resource itself (``folder`` None), or on a
+    folder whose grants pass down to it (``folder_actions`` are what that folder grants;
+    ``actions`` what they amount to on the resource)."""
+
+    principal: str
+    actions: frozenset[str]
+    folder: str | None = None
+    folder_actions: frozenset[str] = frozenset()
+
+
+class FolderTree(Protocol):
+    """What resource permissions need to know of folders (``analytics.assets`` has them)."""
+
+    def reach(self, resource_type: ResourceType) -> Select[tuple[str, str]] | None:
+        """Every (``folder_arn``, ``resource_arn``) pair such that the grants on the folder
+        reach the resource, as columns of those names: for folders, each strict
+        descendant; for assets, each one the folder or a descendant holds. None when no
+        folder holds resources of the type."""
+        ...
+
+
+def inherited_actions(
+    resource_type: ResourceType, folder_actions: frozenset[str]
+) -> frozenset[str]:
+    """What a folder grant amounts to on a resource of ``resource_type`` below it.
+
+    A sub-folder inherits the actions themselves. An asset inherits the standard set of
+    the folder role the grant holds in full (a partial grant gives only the roles it
+    covers): an owner owns the asset, a contributor may edit and delete it but not
+    share it (no ``Update*Permissions``), a viewer views it.
+    """
+    if resource_type is ResourceType.FOLDER:
+        return folder_actions
+    folder, asset = STANDARD[ResourceType.FOLDER], STANDARD[resource_type]
+    if folder.owner <= folder_actions:
+        return asset.owner
+    if folder.contributor is not None and folder.contributor <= folder_actions:
+        return frozenset(a for a in asset.owner if not _changes_permissions(a))
+    if folder.viewer <= folder_actions:
+        return asset.viewer
+    return frozenset()
+
+
+def _changes_permissions(action: str) -> bool:
+    return action.startswith(PREFIX + "Update") and action.endswith("Permissions")
+
+
 class PermissionService:
     """Read and change resource permissions; find what a principal is granted."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, folders: FolderTree | None = None) -> None:
         self.db = db
+        self.folders = folders
+        self._reach: dict[ResourceType, Select[tuple[str, str]] | None] = {
+            resource_type: folders.reach(resource_type) if folders else None
+            for resource_type in ResourceType
+        }
+        self._effective = {
+            resource_type: _effective_statement(reach)
+            for resource_type, reach in self._reach.items()
+        }
 
     def describe(self, resource: Resource) -> list[ResourcePermission]:
         """Every principal's permissions on ``resource``, by principal ARN."""
         with self.db.read() as conn:
             return _current(conn, resource.arn)
+
+    def resolved(self, resource: Resource) -> list[ResourcePermission]:
+        """Every principal's permissions on ``resource`` and on the folders whose grants
+        reach it (for a folder: its ancestors), merged per principal, as granted."""
+        merged: dict[str, frozenset[str]] = {}
+        with self.db.read() as conn:
+            rows = conn.execute(self._effective[resource.type], {"arn": resource.arn, **_NOBODY})
+        for principal, actions, _ in rows:
+            merged[principal] = merged.get(principal, frozenset()) | frozenset(actions)
+        return [ResourcePermission(p, merged[p]) for p in sorted(merged)]
 
     def update(
         self,
@@ -145,61 +247,127 @@ class PermissionService:
         """Remove every permission on a resource that is being deleted (same transaction)."""
         uow.conn.execute(delete(rp).where(rp.c.resource_arn == resource_arn))
 
-    def grants_on(
-        self, conn: Connection, principal: UserPrincipal, resource_arns: Iterable[str]
-    ) -> list[ResourcePermission]:
-        """The grants on ``resource_arns`` that reach ``principal`` (to them, a group that
-        counts now, or their namespace), in one statement."""
-        wanted = list(resource_arns)
-        if not wanted:
-            return []
+    def effective(self, conn: Connection, grantee: Grantee, resource: Resource) -> list[Grant]:
+        """The grants that reach ``grantee`` on ``resource``: its own and those passed down
+        by folders, in one statement."""
         rows = conn.execute(
-            _GRANTS_ON,
+            self._effective[resource.type],
             {
-                "resource_arns": wanted,
-                "user_id": principal.user_id,
-                "namespace_id": principal.namespace_id,
-                "group_ids": list(principal.group_ids),
+                "arn": resource.arn,
+                "everyone": False,
+                "user_id": grantee.user_id,
+                "namespace_id": grantee.namespace_id,
+                "group_ids": list(grantee.group_ids),
             },
         )
-        return [ResourcePermission(arn, frozenset(actions)) for arn, actions in rows]
+        grants: list[Grant] = []
+        for principal, actions, folder in rows:
+            granted = frozenset(actions)
+            if folder is None:
+                grants.append(Grant(principal, granted))
+            else:
+                inherited = inherited_actions(resource.type, granted)
+                grants.append(Grant(principal, inherited, folder, granted))
+        return sorted(grants, key=lambda g: (g.folder is not None, g.folder or "", g.principal))
 
     def visible(
-        self, conn: Connection, principal: UserPrincipal, resource_type: ResourceType, action: str
+        self,
+        conn: Connection,
+        grantee: Grantee,
+        resource_type: ResourceType,
+        action: str,
+        *,
+        inherited: bool = True,
     ) -> list[str]:
-        """The ARNs of the resources of ``resource_type`` on which ``principal`` has
-        ``action``, in one statement over the principal's grants (not every resource)."""
+        """The ARNs of the resources of ``resource_type`` on which ``grantee`` has
+        ``action``, in one statement over the grantee's grants (not every resource):
+        granted directly, and (with ``inherited``) passed down by folders."""
+        granted = _granted_to(grantee)
+        direct = select(rp.c.resource_arn, rp.c.actions, null().label("folder")).where(
+            rp.c.account_id == grantee.account_id,
+            rp.c.resource_type == resource_type.value,
+            granted,
+        )
+        reach = self._reach[resource_type] if inherited else None
+        statement: Any = direct
+        if reach is not None:
+            down = reach.subquery("reach")
+            through_folders = (
+                select(down.c.resource_arn, rp.c.actions, rp.c.resource_arn.label("folder"))
+                .select_from(rp.join(down, down.c.folder_arn == rp.c.resource_arn))
+                .where(
+                    rp.c.account_id == grantee.account_id,
+                    rp.c.resource_type == ResourceType.FOLDER.value,
+                    granted,
+                )
+            )
+            statement = union_all(direct, through_folders)
+        found: set[str] = set()
+        for arn, actions, folder in conn.execute(statement):
+            granted_actions = frozenset(actions)
+            if folder is not None:
+                granted_actions = inherited_actions(resource_type, granted_actions)
+            if action in granted_actions:
+                found.add(arn)
+        return sorted(found)
+
+    def holders(
+        self, conn: Connection, resource_arns: Sequence[str], action: str
+    ) -> dict[str, set[str]]:
+        """The principals granted ``action`` directly on each of ``resource_arns``."""
+        found: dict[str, set[str]] = {arn: set() for arn in resource_arns}
+        if not resource_arns:
+            return found
         rows = conn.execute(
-            select(rp.c.resource_arn, rp.c.actions).where(
-                rp.c.account_id == principal.account_id,
-                rp.c.resource_type == resource_type.value,
-                _granted_to(principal),
+            select(rp.c.resource_arn, rp.c.principal_arn, rp.c.actions).where(
+                rp.c.resource_arn.in_(list(resource_arns))
             )
         )
-        return sorted({arn for arn, actions in rows if action in actions})
+        for arn, principal, actions in rows:
+            if action in actions:
+                found[arn].add(principal)
+        return found
 
 
-# Built once: building the statement cost more than running it (0.33 against 0.13 ms a
-# call on SQLite), and every cold decision runs it. An empty group list is an empty IN.
-_GRANTS_ON = (
-    select(rp.c.principal_arn, rp.c.actions)
-    .where(
-        rp.c.resource_arn.in_(bindparam("resource_arns", expanding=True)),
-        or_(
-            rp.c.user_id == bindparam("user_id"),
-            rp.c.namespace_id == bindparam("namespace_id"),
-            rp.c.group_id.in_(bindparam("group_ids", expanding=True)),
-        ),
+_NOBODY: dict[str, Any] = {"everyone": True, "user_id": None, "namespace_id": None, "group_ids": []}
+"""The parameters of the effective-grants statement that ask for every principal's."""
+
+
+def _effective_statement(reach: Select[tuple[str, str]] | None) -> Any:
+    """The grants on a resource (``:arn``) and on the folders whose grants reach it, to a
+    grantee (or to everyone with ``:everyone``): (principal, actions, folder or NULL).
+
+    Built once per resource type: building a statement costs more than running it, and
+    every cold decision runs one. An empty group list is an empty IN.
+    """
+    to_grantee = or_(
+        bindparam("everyone"),
+        rp.c.user_id == bindparam("user_id"),
+        rp.c.namespace_id == bindparam("namespace_id"),
+        rp.c.group_id.in_(bindparam("group_ids", expanding=True)),
     )
-    .order_by(rp.c.principal_arn)
-)
+    direct = select(rp.c.principal_arn, rp.c.actions, null().label("folder")).where(
+        rp.c.resource_arn == bindparam("arn"), to_grantee
+    )
+    if reach is None:
+        return direct
+    up = reach.subquery("reach")
+    holding = select(up.c.folder_arn).where(up.c.resource_arn == bindparam("arn"))
+    through_folders = select(
+        rp.c.principal_arn, rp.c.actions, rp.c.resource_arn.label("folder")
+    ).where(rp.c.resource_arn.in_(holding), to_grantee)
+    return union_all(direct, through_folders)
 
 
-def _granted_to(principal: UserPrincipal) -> Any:
-    conditions = [rp.c.user_id == principal.user_id, rp.c.namespace_id == principal.namespace_id]
-    if principal.group_ids:
-        conditions.append(rp.c.group_id.in_(principal.group_ids))
-    return or_(*conditions)
+def _granted_to(grantee: Grantee) -> Any:
+    conditions = []
+    if grantee.user_id is not None:
+        conditions.append(rp.c.user_id == grantee.user_id)
+    if grantee.namespace_id is not None:
+        conditions.append(rp.c.namespace_id == grantee.namespace_id)
+    if grantee.group_ids:
+        conditions.append(rp.c.group_id.in_(grantee.group_ids))
+    return or_(*conditions) if conditions else literal(False)
 
 
 def _current(conn: Connection, resource_arn: str) -> list[ResourcePermission]:
@@ -212,9 +380,14 @@ def _current(conn: Connection, resource_arn: str) -> list[ResourcePermission]:
 
 
 def _resolve(conn: Connection, resource: Resource, principal_arn: str) -> _Principal:
-    """The row of a user, group or namespace ARN of the resource's account."""
+    """The row of a user, group or namespace ARN of the resource's account (folders are
+    granted to users and groups only, as QuickSight's folder permissions are)."""
     try:
         parsed = arns.parse_arn(principal_arn)
+        if resource.type is ResourceType.FOLDER and parsed.type is arns.ResourceType.NAMESPACE:
+            raise ValidationError(
+                "Principal", "namespace ARNs are not supported principals of folder permissions"
+            )
         if parsed.account_id != resource.account_id:
             raise NotFoundError("Principal", principal_arn)
         namespace = repository.require_namespace(conn, parsed.account_id, parsed.namespace)
@@ -227,12 +400,20 @@ def _resolve(conn: Connection, resource: Resource, principal_arn: str) -> _Princ
             return _Principal(user.arn, user_id=user.user_id)
         group = repository.require_group(conn, namespace, parsed.name or "")
         return _Principal(group.arn, group_id=group.group_id)
-    except (NotFoundError, ValidationError):
-        raise ValidationError(
-            "Principal",
-            f"{principal_arn[:300]!r} is not a user, group or namespace of account "
-            f"{resource.account_id}",
-        ) from None
+    except NotFoundError:
+        raise _not_a_principal(resource, principal_arn) from None
+    except ValidationError as error:
+        if error.field == "Principal":
+            raise
+        raise _not_a_principal(resource, principal_arn) from None
+
+
+def _not_a_principal(resource: Resource, principal_arn: str) -> ValidationError:
+    return ValidationError(
+        "Principal",
+        f"{principal_arn[:300]!r} is not a user, group or namespace of account "
+        f"{resource.account_id}",
+    )
 
 
 def _write(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sightgate.analytics.access.authorizer import Authorizer
-from sightgate.analytics.access.permissions import PermissionService
+from sightgate.analytics.access.permissions import FolderTree, PermissionService
 from sightgate.analytics.directory.identity_source import InstanceReader
 from sightgate.analytics.mapping.rules_service import RulesService
 from sightgate.analytics.mapping.truth import IdentityTruth
@@ -27,9 +27,15 @@ class Access:
 
     @classmethod
     def build(
-        cls, db: Database, truth: IdentityTruth, rules: RulesService, instances: InstanceReader
+        cls,
+        db: Database,
+        truth: IdentityTruth,
+        rules: RulesService,
+        instances: InstanceReader,
+        folders: FolderTree | None = None,
     ) -> Access:
-        """Everything wired on ``db``, reading identities through ``truth``."""
-        permissions = PermissionService(db)
+        """Everything wired on ``db``, reading identities through ``truth``; grants pass
+        down ``folders`` (none without it)."""
+        permissions = PermissionService(db, folders)
         principals = PrincipalReader(db, truth, rules)
         return cls(permissions, Authorizer(db, principals, permissions, instances))
