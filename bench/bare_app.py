@@ -44,11 +44,12 @@ def main() -> None:
     if args.workers == 1:
         uvicorn.run(app, host="127.0.0.1", port=args.port, **options)
         return
-    # As `sightgate serve --workers` runs them: the same socket and supervisor. (uvicorn's
+    # As `sightgate serve --workers` runs them: the same sockets and supervisor. (uvicorn's
     # own multi-process socket leaves Nagle on, 40 ms a request: Kludex/uvicorn#3149.)
     from sightgate.cli.server import listen, supervise
 
-    supervise("bench.bare_app:app", listen("127.0.0.1", args.port), args.workers, **options)
+    sockets = listen("127.0.0.1", args.port, args.workers)
+    supervise("bench.bare_app:app", sockets, args.workers, **options)
 
 
 if __name__ == "__main__":

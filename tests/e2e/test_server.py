@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import NullPool, create_engine, make_url, text
 
 from sightgate import __version__
+from sightgate.cli.server import BALANCING_REUSE_PORT
 from sightgate.platform.db import Database, normalize_url
 from tests.e2e.helpers import cli_env, free_port, run_cli, running_server
 from tests.e2e.scim_client import CORE_USER
@@ -325,6 +326,97 @@ def test_workers_share_the_port_and_all_stop_on_sigterm(
     log = log_path.read_text()
     assert log.count("Running upgrade  -> 0001") == 1  # migrated once, by the parent
     assert "Traceback" not in log
+
+
+def _tcp_sockets(pid: int, port: int, state: str) -> set[int]:
+    """The inodes of ``pid``'s TCP sockets on local ``port`` in ``state`` (from /proc;
+    ``0A`` listening, ``01`` established)."""
+    owned = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            owned.add(int(target[8:-1]))
+    found = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == state and int(fields[9]) in owned:
+                found.add(int(fields[9]))
+    return found
+
+
+@pytest.mark.skipif(not BALANCING_REUSE_PORT, reason="SO_REUSEPORT does not balance here")
+def test_each_worker_has_a_socket_of_its_own_and_connections_spread(
+    empty_postgres_url: str, tmp_path: Path
+) -> None:
+    """With SO_REUSEPORT each process listens on a socket of its own and the kernel spreads
+    new connections over them: keep-alive connections opened together reach both (on
+    one shared socket they used to land on one process, which kept them)."""
+    env = cli_env(tmp_path / "data", empty_postgres_url)
+    log_path = tmp_path / "server.log"
+    with running_server(env, "--workers", "2", log_path=log_path) as base:
+        workers = _workers_started(_serve_process(), 2, log_path)
+        port = int(base.rsplit(":", 1)[1])
+        listening = [_tcp_sockets(pid, port, "0A") for pid in workers]
+        assert [len(inodes) for inodes in listening] == [1, 1]
+        assert listening[0] != listening[1]
+        connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        try:
+            for conn in connections:
+                conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+            for conn in connections:
+                assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+            served = [len(_tcp_sockets(pid, port, "01")) for pid in workers]
+        finally:
+            for conn in connections:
+                conn.close()
+    assert sum(served) == 16 and min(served) > 0, served  # all on one: a chance of 2 ** -15
+
+
+@pytest.mark.skipif(not BALANCING_REUSE_PORT, reason="SO_REUSEPORT does not balance here")
+def test_a_worker_that_dies_is_replaced_on_its_own_socket(
+    empty_postgres_url: str, tmp_path: Path
+) -> None:
+    """The supervisor replaces a killed process with one on the same socket, which the
+    parent kept open: no socket is left without a process to accept on it."""
+    env = cli_env(tmp_path / "data", empty_postgres_url)
+    log_path = tmp_path / "server.log"
+    with running_server(env, "--workers", "2", log_path=log_path) as base:
+        serve = _serve_process()
+        workers = _workers_started(serve, 2, log_path)
+        port = int(base.rsplit(":", 1)[1])
+        before = {pid: _tcp_sockets(pid, port, "0A") for pid in workers}
+        os.kill(workers[0], signal.SIGKILL)
+        replaced = _workers_started(serve, 3, log_path)  # the third start-up: the new one
+        [new] = set(replaced) - set(workers)
+        assert _tcp_sockets(new, port, "0A") == before[workers[0]]
+        assert _tcp_sockets(workers[1], port, "0A") == before[workers[1]]
+        for _ in range(20):  # new connections, hashed over both sockets
+            assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+
+
+def test_a_busy_port_is_one_error_line_with_workers_too(
+    empty_postgres_url: str, tmp_path: Path
+) -> None:
+    """Sockets with SO_REUSEPORT would join another listener's: a plain bind checks first,
+    so a port taken by anything (another `serve --workers` included) is one line."""
+    env = cli_env(tmp_path / "data", empty_postgres_url)
+    port = free_port()
+    for reuse_port in (False, True):
+        with socket.socket() as taken:
+            if reuse_port:
+                taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            taken.bind(("127.0.0.1", port))
+            taken.listen()
+            result = run_cli(env, "serve", "--port", str(port), "--workers", "2")
+        assert result.returncode == 1
+        assert "serving on" not in result.stdout
+        [line] = result.stderr.splitlines()
+        assert line == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
 
 
 def test_every_serve_option_reaches_the_workers(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
+import sys
 import threading
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,10 +31,16 @@ WORKER_APP = "sightgate.asgi:create"  # imported by each worker process, not by 
 ONE_EMBEDDED_PROCESS = (
     "--workers needs PostgreSQL (SIGHTGATE_DATABASE_URL): the embedded store serves one process"
 )
+BALANCING_REUSE_PORT = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+"""Whether sockets of one user bound to one port with ``SO_REUSEPORT`` share its new
+connections: Linux hashes each to one of the listening sockets. Where the option exists
+but does not balance (macOS and the BSDs give connections to one socket) and where it
+does not exist (Windows), several server processes share one socket instead."""
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A socket listening on ``host:port``, or a one-line error when it cannot be had.
+def listen(host: str, port: int, processes: int = 1) -> list[socket.socket]:
+    """Sockets listening on ``host:port`` for ``processes`` server processes, or a
+    one-line error when the port cannot be had.
 
     Binding before the server starts means nothing claims to serve on a port that is
     taken, and a busy port is one clear error rather than a log line after "serving".
@@ -43,15 +50,46 @@ def listen(host: str, port: int) -> socket.socket:
     second write of each response (uvicorn writes the head, then the body) waited for the
     client's delayed ACK: 40 ms a request (uvicorn's own ``--workers`` socket has the same
     fault: Kludex/uvicorn#3149).
+
+    Several processes get a socket each where ``SO_REUSEPORT`` balances
+    (``BALANCING_REUSE_PORT``), and the kernel spreads new connections over them. On one
+    shared socket the process whose event loop wakes first accepts every connection
+    waiting, so a client's keep-alive connections, opened together, all land on one
+    process and stay there (docs/benchmarks.md). A plain bind first checks that nothing
+    listens on the port: sockets with ``SO_REUSEPORT`` would silently join those another
+    process of this user (another ``serve``) has there.
     """
+    if processes == 1 or not BALANCING_REUSE_PORT:
+        return [_bound(host, port, listening=True)]
+    probe = _bound(host, port)
+    port = probe.getsockname()[1]  # the one the kernel chose, if asked for port 0
+    probe.close()
+    sockets: list[socket.socket] = []
+    try:
+        while len(sockets) < processes:
+            sockets.append(_bound(host, port, reuse_port=True, listening=True))
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+def _bound(
+    host: str, port: int, *, reuse_port: bool = False, listening: bool = False
+) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (see ``listen``), or a one-line error."""
     from sightgate.platform.errors import SightgateError
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
-        sock.listen(LISTEN_BACKLOG)
+        if listening:
+            sock.listen(LISTEN_BACKLOG)
     except OSError as error:
         sock.close()
         raise SightgateError(f"cannot listen on {host}:{port}: {error.strerror}") from error
@@ -110,7 +148,7 @@ def serve(
     )
     if configured.workers > 1 and configured.resolved_database_url().startswith("sqlite"):
         raise SightgateError(ONE_EMBEDDED_PROCESS)
-    sock = listen(configured.host, configured.port)
+    sockets = listen(configured.host, configured.port, configured.workers)
     configure_logging(configured.log_level, configured.log_format)
     running = Services.build(configured)
     if migrate:
@@ -119,7 +157,8 @@ def serve(
     in_process_worker = worker if worker is not None else configured.database_url is None
     processes = f"  processes: {configured.workers}" if configured.workers > 1 else ""
     say(
-        f"sightgate serving on http://{configured.host}:{sock.getsockname()[1]}  store: {store}"
+        f"sightgate serving on http://{configured.host}:{sockets[0].getsockname()[1]}  "
+        f"store: {store}"
         f"  provisioning worker: {'in this process' if in_process_worker else 'separate'}"
         f"{processes}"
     )
@@ -138,37 +177,40 @@ def serve(
         if configured.workers > 1:
             if delivery is None:
                 running.db.dispose()  # the workers have pools of their own
-            run_workers(configured, sock)
+            run_workers(configured, sockets)
         else:
             from sightgate.app import create_app  # only here: workers build their own
 
             app = create_app(running, configured)
             config = uvicorn.Config(app, log_config=None, backlog=LISTEN_BACKLOG)
-            uvicorn.Server(config).run(sockets=[sock])
+            uvicorn.Server(config).run(sockets=sockets)
     finally:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         stop.set()
         if delivery is not None:
             delivery.join(timeout=10)
 
 
-def run_workers(configured: Settings, sock: socket.socket) -> None:
-    """``configured.workers`` server processes answering on ``sock``, until SIGINT/SIGTERM.
+def run_workers(configured: Settings, sockets: list[socket.socket]) -> None:
+    """``configured.workers`` server processes answering on ``sockets`` (see ``listen``),
+    until SIGINT/SIGTERM.
 
     uvicorn's supervisor spawns them, restarts one that dies, and on SIGTERM stops them
     all. Each imports the app from ``sightgate.asgi``, configured by the environment, so
-    every option of this command is exported there first. The socket is the one this
-    process bound, shared with each worker: a busy port failed before anything started.
+    every option of this command is exported there first. The sockets are the ones this
+    process bound: a busy port failed before anything started.
     """
     import os
 
     os.environ.update(configured.environment())
-    supervise(WORKER_APP, sock, configured.workers, factory=True, log_config=None)
+    supervise(WORKER_APP, sockets, configured.workers, factory=True, log_config=None)
 
 
-def supervise(app: str, sock: socket.socket, workers: int, **options: Any) -> None:
+def supervise(app: str, sockets: list[socket.socket], workers: int, **options: Any) -> None:
     """uvicorn's supervisor running ``workers`` processes that import ``app`` (an import
-    string) and answer on ``sock``; ``options`` are more ``uvicorn.Config`` settings.
+    string) and answer on ``sockets``: one each when there are as many (``listen``), else
+    all on all of them; ``options`` are more ``uvicorn.Config`` settings.
 
     A worker that cannot start stops the supervisor (every restart would fail alike),
     and then this command fails too, so a service manager sees it.
@@ -177,10 +219,12 @@ def supervise(app: str, sock: socket.socket, workers: int, **options: Any) -> No
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
+    from sightgate.cli.supervisor import SocketPerProcess
     from sightgate.platform.errors import SightgateError
 
     config = uvicorn.Config(app, workers=workers, backlog=LISTEN_BACKLOG, **options)
-    supervisor = Multiprocess(config, sockets=[sock])
+    own = len(sockets) == workers > 1
+    supervisor = SocketPerProcess(config, sockets) if own else Multiprocess(config, sockets)
     supervisor.run()
     if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
         raise SightgateError("a server process failed to start: its error is logged above")
