@@ -19,7 +19,7 @@ from sqlglot import exp
 from ..model import ColumnType
 from .compiler import Compiler
 from .errors import ExpressionError, Position
-from .functions import aggregates, conditionals, numbers, strings
+from .functions import aggregates, conditionals, dates, numbers, strings, windows
 from .grammar import MAX_DEPTH, MAX_LENGTH, parse
 from .registry import FunctionSpec
 
@@ -37,7 +37,7 @@ __all__ = [
 
 FUNCTIONS: Mapping[str, FunctionSpec] = {
     spec.name: spec
-    for family in (conditionals, strings, numbers, aggregates)
+    for family in (conditionals, strings, numbers, dates, aggregates, windows)
     for spec in family.family.specs
 }
 """Every supported function by its (case-sensitive) QuickSight name."""

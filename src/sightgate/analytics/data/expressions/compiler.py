@@ -12,7 +12,7 @@ from sqlglot import exp
 from ..model import ColumnType
 from .errors import ExpressionError, Position
 from .registry import Call, FunctionSpec, Node, describe
-from .typed import NUMERIC, Typed, derive, unify, wrap
+from .typed import NUMERIC, Typed, derive, sql_type, unify, wrap
 
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
@@ -43,7 +43,7 @@ def position_of(node: Node) -> Position:
 def as_timestamp(value: Typed) -> exp.Expression:
     """A string literal compared with a date, read as a timestamp (both engines parse
     ISO text the same way)."""
-    return exp.Cast(this=value.node, to=exp.DataType.build("TIMESTAMP"))
+    return exp.Cast(this=value.node, to=sql_type("TIMESTAMP"))
 
 
 def safe_divisor(node: exp.Expression) -> exp.Expression:
@@ -254,6 +254,10 @@ class Compiler:
         if str(operator) == "+":
             return operand
         node = exp.Neg(this=wrap(operand.node))
+        if operand.is_literal and isinstance(operand.literal, int | float):  # -1 is a literal
+            return Typed(
+                node, operand.type, position_of(tree), is_literal=True, literal=-operand.literal
+            )
         return derive(self.field, node, operand.type, position_of(tree), (operand,))
 
 
@@ -266,9 +270,7 @@ def arithmetic(symbol: str, left: Typed, right: Typed) -> tuple[exp.Expression, 
     a, b = wrap(left.node), wrap(right.node)
     if symbol == "/":
         return (
-            exp.Div(
-                this=exp.Cast(this=a, to=exp.DataType.build("DOUBLE")), expression=safe_divisor(b)
-            ),
+            exp.Div(this=exp.Cast(this=a, to=sql_type("DOUBLE")), expression=safe_divisor(b)),
             ColumnType.DECIMAL,
         )
     if symbol == "%":
@@ -286,7 +288,7 @@ def exact(value: Typed) -> exp.Expression:
     ROUND take no double precision."""
     if value.type in (None, ColumnType.INTEGER, ColumnType.BIT):
         return value.node
-    return exp.Cast(this=value.node, to=exp.DataType.build("DECIMAL(38, 10)"))
+    return exp.Cast(this=value.node, to=sql_type("DECIMAL(38, 10)"))
 
 
 def modulo(left: Typed, right: Typed) -> exp.Expression:

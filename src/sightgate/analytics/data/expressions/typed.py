@@ -102,3 +102,12 @@ def wrap(node: exp.Expression) -> exp.Expression:
     ):
         return exp.Paren(this=node)
     return node
+
+
+def sql_type(text: str) -> exp.DataType:
+    """A SQL type whose parameters (``DECIMAL(38, 10)``) are words, not literals: the
+    engine binds every literal as a value, and a type's parameters cannot be bound."""
+    data_type = exp.DataType.build(text)
+    for literal in list(data_type.find_all(exp.Literal)):
+        literal.replace(exp.var(literal.name))
+    return data_type

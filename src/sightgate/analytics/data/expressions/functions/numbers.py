@@ -10,7 +10,7 @@ from sqlglot import exp
 from ...model import ColumnType
 from ..compiler import exact, modulo
 from ..registry import Call, Family
-from ..typed import NUMERIC, Typed, derive, wrap
+from ..typed import NUMERIC, Typed, derive, sql_type, wrap
 
 family = Family("Numeric")
 MAX_DECIMALS = 10
@@ -51,7 +51,7 @@ def _integer(_: Typed) -> ColumnType:
 
 
 def _bigint(node: exp.Expression) -> exp.Expression:
-    return exp.Cast(this=node, to=exp.DataType.build("BIGINT"))
+    return exp.Cast(this=node, to=sql_type("BIGINT"))
 
 
 def _positive(node: exp.Expression) -> exp.Expression:

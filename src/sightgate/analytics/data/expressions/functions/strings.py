@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from ...model import ColumnType
 from ..registry import Call, Family
-from ..typed import Typed, derive, wrap
+from ..typed import Typed, derive, sql_type, wrap
 
 family = Family("String")
 STRING = {ColumnType.STRING}
@@ -206,7 +206,7 @@ _unary(
 def _to_string(call: Call) -> Typed:
     call.arity(1, 1)
     value = call.expr(0, "expression", None)
-    node = exp.Cast(this=value.node, to=exp.DataType.build("TEXT"))
+    node = exp.Cast(this=value.node, to=sql_type("TEXT"))
     return derive(call.field, node, ColumnType.STRING, call.position, [value])
 
 
@@ -238,8 +238,8 @@ def parse_number(value: exp.Expression, pattern: str, convert: exp.Expression) -
 def _parse_int(call: Call) -> Typed:
     call.arity(1, 1)
     value = call.expr(0, "expression", STRING)
-    number = exp.Cast(this=exp.Trim(this=value.node), to=exp.DataType.build("DECIMAL(38, 10)"))
-    convert = exp.Cast(this=exp.Floor(this=number), to=exp.DataType.build("BIGINT"))
+    number = exp.Cast(this=exp.Trim(this=value.node), to=sql_type("DECIMAL(38, 10)"))
+    convert = exp.Cast(this=exp.Floor(this=number), to=sql_type("BIGINT"))
     node = parse_number(value.node, _INTEGER_TEXT, convert)
     return derive(call.field, node, ColumnType.INTEGER, call.position, [value])
 
@@ -253,6 +253,6 @@ def _parse_int(call: Call) -> Typed:
 def _parse_decimal(call: Call) -> Typed:
     call.arity(1, 1)
     value = call.expr(0, "expression", STRING)
-    convert = exp.Cast(this=exp.Trim(this=value.node), to=exp.DataType.build("DOUBLE"))
+    convert = exp.Cast(this=exp.Trim(this=value.node), to=sql_type("DOUBLE"))
     node = parse_number(value.node, _DECIMAL_TEXT, convert)
     return derive(call.field, node, ColumnType.DECIMAL, call.position, [value])
