@@ -82,10 +82,13 @@ def services(db: Database) -> Services:
     from sightgate.analytics.access.authorizer import may_change_identity_source_records
     from sightgate.analytics.access.services import Access
     from sightgate.analytics.access_keys import AccessKeyService
+    from sightgate.analytics.assets.folders import FolderService
+    from sightgate.analytics.assets.tree import FolderPaths
     from sightgate.analytics.data.services import Data
     from sightgate.analytics.directory.services import Directory
     from sightgate.analytics.provisioning.services import Provisioning
     from sightgate.analytics.signin.jit import JitProvisioning
+    from sightgate.bootstrap import member_catalogs
     from sightgate.config import Settings
     from sightgate.identity.directory import IdentityStoreService
     from sightgate.identity.instances import InstanceService
@@ -95,7 +98,9 @@ def services(db: Database) -> Services:
     identity = IdentityStoreService(db)
     directory = Directory.build(db, instances, may_change_identity_source_records)
     provisioning = Provisioning.build(db, directory, identity, instances)
-    access = Access.build(db, provisioning.service.truth, provisioning.rules, instances)
+    access = Access.build(
+        db, provisioning.service.truth, provisioning.rules, instances, FolderPaths()
+    )
     return Services(
         db=db,
         instances=instances,
@@ -107,6 +112,7 @@ def services(db: Database) -> Services:
         access=access,
         jit=JitProvisioning(db, provisioning.service, access.principals, provisioning.rules),
         data=Data.build(db, Settings(secret_key=TEST_SECRET), access),
+        folders=FolderService(db, access, member_catalogs()),
     )
 
 

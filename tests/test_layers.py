@@ -44,6 +44,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "sightgate.protocols",
     ),
     "sightgate.analytics.access": (
+        "sightgate.analytics.assets",
         "sightgate.analytics.provisioning",
         "sightgate.analytics.signin",
         "sightgate.protocols",
@@ -55,6 +56,13 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "sightgate.protocols",
     ),
     "sightgate.analytics.data": (
+        "sightgate.analytics.provisioning",
+        "sightgate.analytics.signin",
+        "sightgate.protocols",
+        "sightgate.cli",
+    ),
+    # Folders sit above access (the authorizer reads them through its FolderTree port).
+    "sightgate.analytics.assets": (
         "sightgate.analytics.provisioning",
         "sightgate.analytics.signin",
         "sightgate.protocols",

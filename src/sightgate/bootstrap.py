@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from sightgate.analytics.access.authorizer import may_change_identity_source_records
 from sightgate.analytics.access.services import Access
 from sightgate.analytics.access_keys import AccessKeyService
+from sightgate.analytics.assets.folders import FolderService
+from sightgate.analytics.assets.members import MemberCatalogs, TableCatalog
+from sightgate.analytics.assets.model import MemberType
+from sightgate.analytics.assets.tree import FolderPaths
+from sightgate.analytics.data import tables as data_tables
 from sightgate.analytics.data.services import Data
 from sightgate.analytics.directory.services import Directory
 from sightgate.analytics.provisioning.services import Provisioning
@@ -32,6 +37,7 @@ class Services:
     access: Access
     jit: JitProvisioning
     data: Data
+    folders: FolderService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -49,7 +55,9 @@ class Services:
             namespace_limit=settings.namespace_limit,
         )
         provisioning = Provisioning.build(db, directory, identity, instances)
-        access = Access.build(db, provisioning.service.truth, provisioning.rules, instances)
+        access = Access.build(
+            db, provisioning.service.truth, provisioning.rules, instances, FolderPaths()
+        )
         return cls(
             db=db,
             instances=instances,
@@ -61,4 +69,15 @@ class Services:
             access=access,
             jit=JitProvisioning(db, provisioning.service, access.principals, provisioning.rules),
             data=Data.build(db, settings, access),
+            folders=FolderService(db, access, member_catalogs()),
         )
+
+
+def member_catalogs() -> MemberCatalogs:
+    """Where folders look up the assets they are to hold: datasets and data sources in the
+    data context's tables; dashboards, analyses and topics are taken by id until their
+    contexts exist."""
+    return {
+        MemberType.DATASET: TableCatalog(data_tables.data_sets, "data_set_id"),
+        MemberType.DATASOURCE: TableCatalog(data_tables.data_sources, "data_source_id"),
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import sightgate.analytics.access.tables
+import sightgate.analytics.assets.tables
 import sightgate.analytics.directory.tables
 import sightgate.analytics.mapping.tables
 import sightgate.identity.tables

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sightgate.protocols.aws.handlers.quicksight import (
     accounts,
     data_sources,
+    folders,
     groups,
     memberships,
     namespaces,
@@ -22,4 +23,5 @@ HANDLERS = (
     roles.HANDLERS,
     tags.HANDLERS,
     data_sources.HANDLERS,
+    folders.HANDLERS,
 )

@@ -1,0 +1,2 @@
+"""Assets: shared folders (nesting, membership, inherited permissions), and later the
+dashboards, analyses, templates and themes they hold."""
