@@ -81,6 +81,21 @@ class Settings(BaseSettings):
         pattern=r"^[a-z0-9-]{1,30}$",
         description="region S3 data sources are read in",
     )
+    query_timeout_ms: int = Field(
+        default=30_000,
+        ge=1,
+        description="longest a dataset query (SPICE or DIRECT_QUERY) may run before it is "
+        "stopped",
+    )
+    query_row_limit: int = Field(
+        default=100_000, ge=1, description="most rows one dataset query may answer"
+    )
+    query_workers: int = Field(
+        default=4,
+        ge=1,
+        description="dataset queries one server process runs at once (more wait; they never "
+        "hold up SCIM, the AWS API or /healthz)",
+    )
 
     @field_validator("secret_key")
     @classmethod

@@ -11,7 +11,10 @@ loop serves. So an adapter declares what an operation costs, and ``Execution`` d
   operation runs again on a worker thread;
 - ``Cost.SCAN`` (lists and searches that may scan the store, batches) runs on a worker
   thread, where it cannot hold up the loop;
-- on PostgreSQL, whose calls wait on the network, everything runs on a worker thread.
+- on PostgreSQL, whose calls wait on the network, everything runs on a worker thread;
+- ``Cost.ANALYTICAL`` (a dataset query: DuckDB or a data source, seconds of work) runs on
+  a worker thread under a limiter of its own (``analytical_workers`` at once), so however
+  many slow queries wait, the store's operations never wait behind them.
 
 See docs/architecture.md, "Where a request runs".
 """
@@ -23,7 +26,7 @@ from contextlib import suppress
 from enum import Enum
 from typing import TypeVar
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 
 from sightgate.platform.db import Database, WriteWouldWaitError
 
@@ -41,13 +44,16 @@ class Cost(Enum):
     """One row or one index lookup."""
     SCAN = "scan"
     """May scan the store: lists and searches, batches."""
+    ANALYTICAL = "analytical"
+    """A dataset query: its own engine, its own bounded pool of threads."""
 
 
 class Execution:
     """Runs operations where their cost says (see the module docstring)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, analytical_workers: int = 4) -> None:
         self.db = db
+        self.analytical = CapacityLimiter(analytical_workers)
 
     def in_place(self, cost: Cost, input_bytes: int = 0) -> bool:
         """Whether an operation of ``cost`` with an input of ``input_bytes`` runs on the
@@ -56,6 +62,8 @@ class Execution:
 
     async def run(self, call: Callable[[], T], cost: Cost, input_bytes: int = 0) -> T:
         """``call()`` where ``cost`` (and the input's size) says it runs."""
+        if cost is Cost.ANALYTICAL:
+            return await to_thread.run_sync(call, limiter=self.analytical)
         if self.in_place(cost, input_bytes):
             try:
                 with self.db.without_waiting():

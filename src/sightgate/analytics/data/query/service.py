@@ -1,0 +1,295 @@
+"""The query engine's one entry point: what a viewer may see of a dataset, and the answer
+to a logical query as that viewer.
+
+Every query, whatever asks it (a visual, a preview, the CLI), runs the same way:
+
+1. the dataset's rows as one relation: a SPICE dataset's current version file (table
+   ``data``), or a DIRECT_QUERY dataset's plan over its source's tables;
+2. row security: the viewer's row rules (their own and their groups' now, read from the
+   rules dataset) and, for an anonymous session, its tag rules, as one ``WHERE``;
+3. column security: only the columns the viewer may see are selected, so the query can
+   name no other (an unknown and a hidden column fail alike);
+4. the logical query compiled over that, rendered with every value bound, and run on the
+   dataset's engine with the query time and row limits.
+
+The rules of a SPICE rules dataset are read once per version (versions are immutable) and
+kept indexed by principal; a DIRECT_QUERY rules dataset (or a very large one) is read per
+query, filtered to the viewer in the query. Memberships are the viewer's as given
+(``UserPrincipal.groups`` are current), so a membership change counts from the next query.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from sqlglot import exp
+
+from sightgate.analytics.data.model import (
+    AnonymousViewer,
+    Column,
+    DataSet,
+    Explanation,
+    FormatVersion,
+    ImportMode,
+    LogicalQuery,
+    MatchedRule,
+    QueryResult,
+    RowLevelPermissionDataSet,
+    S3Source,
+)
+from sightgate.analytics.data.query.compile import (
+    Engine,
+    Rendered,
+    bound,
+    compile_query,
+    render,
+)
+from sightgate.analytics.data.query.engines import DuckDBReader, Limits, PostgresRunner, Rows
+from sightgate.analytics.data.query.plan import Relation, column, over, plan
+from sightgate.analytics.data.query.ports import DataSetLookup, SourceConnections
+from sightgate.analytics.data.query.relations import postgres_table
+from sightgate.analytics.data.query.security import (
+    PrincipalKeys,
+    RuleIndex,
+    RuleRow,
+    Viewer,
+    principal_columns,
+    principal_keys,
+    rule_filter,
+    tag_filter,
+    visible_columns,
+)
+from sightgate.config import Settings
+from sightgate.platform.errors import AccessDeniedError, StateConflictError, ValidationError
+from sightgate.platform.execution import Cost, Execution
+
+SPICE_TABLE = "data"
+"""The table of a SPICE version file."""
+
+RULES_CACHE_ROWS = 200_000
+"""Largest SPICE rules dataset kept indexed in memory; a larger one is read per query."""
+RULES_CACHE_VERSIONS = 32
+"""Rules versions kept indexed (least recently used first out)."""
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a dataset's rows are: its relation, the engine it is written for, and how a
+    query of it runs."""
+
+    relation: Relation
+    engine: Engine
+    fetch: Callable[[Rendered, Limits], Rows]
+    cache_key: tuple[str, int, str] | None
+    """(ARN, version, file) of a SPICE version small enough to keep indexed."""
+
+
+class QueryService:
+    """Answers logical queries on datasets for viewers (see the module docstring)."""
+
+    def __init__(
+        self,
+        lookup: DataSetLookup,
+        connections: SourceConnections,
+        settings: Settings,
+        executor: Execution,
+        *,
+        duckdb: DuckDBReader | None = None,
+        postgres: PostgresRunner | None = None,
+    ) -> None:
+        self.lookup = lookup
+        self.connections = connections
+        self.executor = executor
+        self.limits = Limits(settings.query_timeout_ms, settings.query_row_limit)
+        self.duckdb = duckdb or DuckDBReader()
+        self.postgres = postgres or PostgresRunner(max_idle=settings.query_workers)
+        self._rules: OrderedDict[tuple[object, ...], RuleIndex] = OrderedDict()
+        self._rules_lock = threading.Lock()
+
+    def columns(self, viewer: Viewer, data_set: DataSet) -> tuple[Column, ...]:
+        """The dataset's schema as ``viewer`` sees it (restricted columns left out)."""
+        _check_viewer(viewer, data_set)
+        return visible_columns(data_set, viewer)
+
+    def run(
+        self, viewer: Viewer, data_set: DataSet, query: LogicalQuery, *, explain: bool = False
+    ) -> QueryResult:
+        """The answer to ``query`` on ``data_set`` as ``viewer`` may see it; with
+        ``explain``, why (the rules that matched, the hidden columns, the SQL)."""
+        _check_viewer(viewer, data_set)
+        visible = visible_columns(data_set, viewer)
+        target = self._target(data_set)
+        condition, matched = self._row_condition(viewer, data_set)
+        select = over(target.relation, [column(c.name) for c in visible])
+        if condition is not None:
+            select = select.where(condition)
+        secured = Relation(select, {c.name: c.type for c in visible})
+        compiled = compile_query(query, secured, max_rows=self.limits.row_limit + 1)
+        rendered = render(compiled.tree, target.engine, query.parameters)
+        rows = target.fetch(rendered, self.limits)
+        explanation = None
+        if explain:
+            shown = {c.name for c in visible}
+            explanation = Explanation(
+                matched_rules=matched,
+                restricted_columns=tuple(
+                    c.name for c in data_set.output_columns if c.name not in shown
+                ),
+                sql=rendered.sql,
+                parameters=tuple(rendered.parameters.values()),
+            )
+        return QueryResult(compiled.columns, rows, explanation)
+
+    async def run_async(
+        self, viewer: Viewer, data_set: DataSet, query: LogicalQuery, *, explain: bool = False
+    ) -> QueryResult:
+        """``run`` for adapters on an event loop: on the analytical executor, where a
+        slow query holds up nothing but other queries."""
+        call = partial(self.run, viewer, data_set, query, explain=explain)
+        return await self.executor.run(call, Cost.ANALYTICAL)
+
+    # -- where the rows are -----------------------------------------------------------
+
+    def _target(self, data_set: DataSet) -> _Target:
+        if data_set.import_mode is ImportMode.SPICE:
+            return self._spice(data_set)
+        return self._direct(data_set)
+
+    def _spice(self, data_set: DataSet) -> _Target:
+        version = data_set.spice_version
+        if version is None:
+            raise StateConflictError(
+                f"dataset {data_set.data_set_id} has no SPICE data yet: its first ingestion "
+                "has not completed"
+            )
+        select = exp.select(*(column(c.name) for c in data_set.output_columns)).from_(
+            exp.Table(this=exp.to_identifier(SPICE_TABLE, quoted=True))
+        )
+        relation = Relation(select, {c.name: c.type for c in data_set.output_columns})
+
+        def fetch(rendered: Rendered, limits: Limits) -> Rows:
+            return self.duckdb.fetch(version.path, rendered.sql, rendered.parameters, limits)
+
+        small = version.row_count <= RULES_CACHE_ROWS
+        key = (data_set.arn, version.number, str(version.path)) if small else None
+        return _Target(relation, Engine.DUCKDB, fetch, key)
+
+    def _direct(self, data_set: DataSet) -> _Target:
+        sources = {
+            table.data_source_arn
+            for table in data_set.physical_tables.values()
+            if not isinstance(table, S3Source)
+        }
+        if any(isinstance(t, S3Source) for t in data_set.physical_tables.values()):
+            raise ValidationError(
+                "ImportMode", "a dataset of S3 files can only be imported into SPICE"
+            )
+        if len(sources) != 1:
+            raise ValidationError(
+                "PhysicalTableMap", "a DIRECT_QUERY dataset reads exactly one data source"
+            )
+        (arn,) = sources
+        connection = self.connections.postgres(data_set.account_id, arn)
+        planned = plan(data_set, postgres_table)
+        missing = [c.name for c in data_set.output_columns if c.name not in planned.columns]
+        if missing:
+            raise ValidationError(
+                "OutputColumns", f"column {missing[0]!r} is not an output of the dataset's tables"
+            )
+        relation = Relation(planned.select, {c.name: c.type for c in data_set.output_columns})
+
+        def fetch(rendered: Rendered, limits: Limits) -> Rows:
+            return self.postgres.fetch(connection, rendered.sql, rendered.parameters, limits)
+
+        return _Target(relation, Engine.POSTGRES, fetch, None)
+
+    # -- row security -----------------------------------------------------------------
+
+    def _row_condition(
+        self, viewer: Viewer, data_set: DataSet
+    ) -> tuple[exp.Expr | None, tuple[MatchedRule, ...]]:
+        """The viewer's row rules and tag rules as one condition (None: no row security
+        applies), and what matched."""
+        types = {c.name: c.type for c in data_set.output_columns}
+        conditions: list[exp.Expr] = []
+        matched: list[MatchedRule] = []
+        rls = data_set.row_level_permission_data_set
+        if rls is not None and rls.enabled:
+            keys = principal_keys(viewer, rls)
+            rows: tuple[RuleRow, ...] = ()
+            if keys.user is not None or keys.groups:
+                rules = self._rule_index(data_set, rls, keys).for_viewer(keys)
+                rows = rules.rows
+                matched.extend(rules.matched())
+            conditions.append(rule_filter(rows, rls.permission_policy, types))
+        tags = data_set.row_level_permission_tag_configuration
+        if tags is not None and tags.enabled and isinstance(viewer, AnonymousViewer):
+            condition, tagged = tag_filter(tags, viewer, types)
+            conditions.append(condition)
+            matched.extend(tagged)
+        return (exp.and_(*conditions) if conditions else None), tuple(matched)
+
+    def _rule_index(
+        self, data_set: DataSet, rls: RowLevelPermissionDataSet, keys: PrincipalKeys
+    ) -> RuleIndex:
+        """The rules of ``data_set``'s rules dataset that may concern ``keys``: the whole
+        indexed version when it is cached (or small enough to be), else the rows naming
+        the viewer, read now."""
+        rules_set = self.lookup.by_arn(data_set.account_id, rls.arn)
+        target = self._target(rules_set)
+        names = [c.name for c in rules_set.output_columns]
+        if target.cache_key is None:
+            index = self._read_rules(target, names, rls.format_version, keys)
+        else:
+            key = (*target.cache_key, rls.format_version)
+            with self._rules_lock:
+                cached = self._rules.get(key)
+                if cached is not None:
+                    self._rules.move_to_end(key)
+            if cached is None:
+                cached = self._read_rules(target, names, rls.format_version, None)
+                with self._rules_lock:
+                    self._rules[key] = cached
+                    while len(self._rules) > RULES_CACHE_VERSIONS:
+                        self._rules.popitem(last=False)
+            index = cached
+        index.check(data_set)
+        return index
+
+    def _read_rules(
+        self,
+        target: _Target,
+        names: list[str],
+        version: FormatVersion,
+        keys: PrincipalKeys | None,
+    ) -> RuleIndex:
+        """A system read of a rules dataset (no security of its own applies): all its
+        rows, or with ``keys`` only those naming the viewer or their groups."""
+        index = RuleIndex(names, version)
+        select = over(target.relation, [column(name) for name in names])
+        if keys is not None:
+            user, group = principal_columns(version)
+            terms: list[exp.Expr] = []
+            if user in names and keys.user is not None:
+                terms.append(exp.EQ(this=column(user), expression=bound(keys.user)))
+            if group in names and keys.groups:
+                terms.append(
+                    exp.In(this=column(group), expressions=[bound(g) for g in keys.groups])
+                )
+            select = select.where(exp.or_(*terms) if terms else exp.false())
+        rendered = render(select, target.engine, {})
+        limit = RULES_CACHE_ROWS if keys is None else self.limits.row_limit
+        for row in target.fetch(rendered, Limits(self.limits.timeout_ms, limit)):
+            index.add(row)
+        return index
+
+
+def _check_viewer(viewer: Viewer, data_set: DataSet) -> None:
+    if viewer.account_id != data_set.account_id:
+        raise AccessDeniedError("the viewer is not of the dataset's account")
+    if not isinstance(viewer, AnonymousViewer) and not viewer.allowed:
+        raise AccessDeniedError(viewer.reason)
