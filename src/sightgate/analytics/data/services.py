@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sightgate.analytics.access.services import Access
+from sightgate.analytics.data.datasets import DataSetService
 from sightgate.analytics.data.sources import DataSourceService
 from sightgate.config import Settings
 from sightgate.platform.db import Database
@@ -16,6 +17,7 @@ class Data:
     """Every use-case service of the data context."""
 
     sources: DataSourceService
+    datasets: DataSetService
 
     @classmethod
     def build(cls, db: Database, settings: Settings, access: Access) -> Data:
@@ -29,4 +31,5 @@ class Data:
             s3_endpoint_url=settings.s3_endpoint_url,
             s3_region=settings.s3_region,
         )
-        return cls(sources=sources)
+        datasets = DataSetService(db, access.permissions, access.authorizer, sources)
+        return cls(sources=sources, datasets=datasets)

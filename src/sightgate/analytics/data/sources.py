@@ -315,10 +315,11 @@ class DataSourceService:
 
     def postgres(self, account_id: str, data_source_arn: str) -> PostgresConnection:
         """How to reach a PostgreSQL source, password included (to connect, nothing else);
-        ``NotFoundError`` when the ARN names no PostgreSQL source of the account."""
+        ``NotFoundError`` when the ARN names no source of the account, ``ValidationError``
+        when it names an S3 source."""
         source, credentials = self._resolve(account_id, data_source_arn)
         if source.type is DataSourceType.S3:
-            raise NotFoundError("DataSource", data_source_arn)
+            raise ValidationError("DataSourceArn", f"{source.arn} is an S3 data source")
         return _postgres_connection(source.parameters, source.ssl_disabled, credentials)
 
     def s3(self, account_id: str, data_source_arn: str) -> S3Connection:
@@ -326,7 +327,7 @@ class DataSourceService:
         from the source or else the environment)."""
         source, credentials = self._resolve(account_id, data_source_arn)
         if source.type is not DataSourceType.S3:
-            raise NotFoundError("DataSource", data_source_arn)
+            raise ValidationError("DataSourceArn", f"{source.arn} is not an S3 data source")
         return self._s3_connection(source.parameters, credentials)
 
     # -- helpers ---------------------------------------------------------------------

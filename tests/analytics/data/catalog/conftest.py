@@ -121,3 +121,52 @@ def s3_client(endpoint: str) -> Any:
         aws_access_key_id="AKIAMOTO",
         aws_secret_access_key="moto-secret",
     )
+
+
+SOURCE_DATABASE = "sg_catalog_source"
+"""The database the catalog tests' PostgreSQL sources read (beside the test database)."""
+
+SOURCE_SCHEMA = """
+DROP TABLE IF EXISTS public.sales, public.customers, public.rules, public.rules_no_user,
+    public.rules_extra, public.canary;
+CREATE TABLE public.sales (
+    id integer, region text, customer text, revenue numeric(12, 2), order_date date,
+    paid boolean
+);
+CREATE TABLE public.customers (customer_id text, segment text);
+CREATE TABLE public.rules ("UserName" text, "GroupName" text, customer text);
+CREATE TABLE public.rules_no_user (customer text);
+CREATE TABLE public.rules_extra ("UserName" text, planet text);
+CREATE TABLE public.canary (id integer);
+INSERT INTO public.canary VALUES (1);
+"""
+
+
+@pytest.fixture(scope="session")
+def source_database() -> dict[str, Any]:
+    """A database with the tables the test datasets read (skips without PostgreSQL)."""
+    import psycopg
+
+    target = pg_target()
+    admin = dict(host=target["host"], port=target["port"], user=target["user"])
+    with psycopg.connect(dbname=target["database"], autocommit=True, **admin) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (SOURCE_DATABASE,)
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{SOURCE_DATABASE}"')
+    with psycopg.connect(dbname=SOURCE_DATABASE, autocommit=True, **admin) as conn:
+        conn.execute(SOURCE_SCHEMA)
+    return {**target, "database": SOURCE_DATABASE}
+
+
+def canary_rows(source: dict[str, Any]) -> int:
+    """The rows of the canary table (a test that injects SQL must leave it as it was)."""
+    import psycopg
+
+    with psycopg.connect(
+        host=source["host"], port=source["port"], user=source["user"], dbname=source["database"]
+    ) as conn:
+        row = conn.execute("SELECT count(*) FROM public.canary").fetchone()
+    assert row is not None
+    return int(row[0])

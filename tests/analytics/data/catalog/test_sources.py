@@ -246,7 +246,7 @@ def test_connections_are_for_the_accounts_own_sources_only(
         sources.postgres(OTHER_ACCOUNT, source.arn)
     with pytest.raises(NotFoundError):
         sources.postgres(ACCOUNT, source.arn.replace(REGION, "us-west-2"))
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ValidationError):
         sources.s3(ACCOUNT, source.arn)
 
 

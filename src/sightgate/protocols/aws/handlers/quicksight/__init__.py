@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sightgate.protocols.aws.handlers.quicksight import (
     accounts,
+    data_sets,
     data_sources,
     folders,
     groups,
@@ -23,5 +24,6 @@ HANDLERS = (
     roles.HANDLERS,
     tags.HANDLERS,
     data_sources.HANDLERS,
+    data_sets.HANDLERS,
     folders.HANDLERS,
 )
