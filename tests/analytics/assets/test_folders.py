@@ -300,8 +300,26 @@ def test_every_change_is_an_event_of_the_account(
     assert found[0].payload["Arn"] == root.arn
 
 
-def test_tags_are_stored_with_the_folder(services: Services, folders: FolderService) -> None:
-    make(folders, "tagged", tags=[Tag("customer", "red")])
-    assert count(services, t.folder_tags) == 1
+def test_tags_are_kept_with_the_folder_and_go_with_it(
+    services: Services, folders: FolderService
+) -> None:
+    tagged = make(folders, "tagged", tags=[Tag("customer", "red")])
+    tags = folders.tags
+    tags.tag_resource(
+        ACCOUNT, tagged.arn, [Tag("tier", "gold"), Tag("customer", "blue")], actor=ACTOR
+    )
+    assert tags.list_tags_for_resource(ACCOUNT, tagged.arn) == [
+        Tag("customer", "blue"),
+        Tag("tier", "gold"),
+    ]
+    tags.untag_resource(ACCOUNT, tagged.arn, ["tier", "absent"], actor=ACTOR)
+    assert tags.list_tags_for_resource(ACCOUNT, tagged.arn) == [Tag("customer", "blue")]
+    with pytest.raises(QuotaExceededError):
+        tags.tag_resource(ACCOUNT, tagged.arn, [Tag(f"k{i}", "v") for i in range(50)], actor=ACTOR)
+    assert len(tags.list_tags_for_resource(ACCOUNT, tagged.arn)) == 1
+    with pytest.raises(NotFoundError):
+        tags.list_tags_for_resource(ACCOUNT, arn("folder", "missing"))
+    with pytest.raises(NotFoundError):
+        tags.list_tags_for_resource(OTHER_ACCOUNT, tagged.arn)
     folders.delete(ACCOUNT, "tagged", actor=ACTOR)
     assert count(services, t.folder_tags) == 0

@@ -268,3 +268,17 @@ def test_another_accounts_key_cannot_touch_the_folders(
     assert code_of(lambda: other.describe_folder(AwsAccountId=ACCOUNT, FolderId=folder_id)) == (
         "AccessDeniedException"
     )
+
+
+def test_folders_take_tags_by_arn(qs: Any, subscribed: str) -> None:
+    folder = create(qs, unique("tagged"), Tags=[{"Key": "customer", "Value": "red"}])
+    qs.tag_resource(ResourceArn=folder, Tags=[{"Key": "tier", "Value": "gold"}])
+    listed = qs.list_tags_for_resource(ResourceArn=folder)
+    assert listed["Tags"] == [{"Key": "customer", "Value": "red"}, {"Key": "tier", "Value": "gold"}]
+    qs.untag_resource(ResourceArn=folder, TagKeys=["customer"])
+    assert qs.list_tags_for_resource(ResourceArn=folder)["Tags"] == [
+        {"Key": "tier", "Value": "gold"}
+    ]
+    assert code_of(lambda: qs.list_tags_for_resource(ResourceArn=arn("folder", "missing"))) == (
+        "ResourceNotFoundException"
+    )

@@ -37,6 +37,7 @@ from sightgate.analytics.assets.model import (
     validate_name,
 )
 from sightgate.analytics.assets.search import FolderQuery, PrincipalFilter, parse_filters
+from sightgate.analytics.assets.tags import FolderTagService, apply_tags
 from sightgate.analytics.directory import arns
 from sightgate.analytics.directory import repository as directory
 from sightgate.analytics.directory.errors import LimitExceededError
@@ -73,6 +74,7 @@ class FolderService:
         self.db = db
         self.access = access
         self.catalogs = catalogs
+        self.tags = FolderTagService(db)
 
     # -- folders ---------------------------------------------------------------------------
 
@@ -127,8 +129,8 @@ class FolderService:
             )
             _refuse_owners(folder, permissions, "Permissions")
             repository.insert_folder(uow.conn, folder)
-            repository.insert_tags(uow.conn, folder.row_id, valid_tags)
             uow.emit(events.folder_event(events.FOLDER_CREATED, folder))
+            apply_tags(uow, folder, valid_tags)
             if permissions:
                 self.access.permissions.update(
                     _resource(folder), grant=permissions, actor=actor, uow=uow

@@ -55,24 +55,15 @@ class MemberType(StrEnum):
         """The member's type as its ARN spells it (``dataset``, ``datasource``, ...)."""
         return self.value.lower()
 
-    @property
-    def resource_type(self) -> ResourceType | None:
-        """The resource type whose permissions a membership passes down to (topics carry
-        no permissions sightgate knows yet)."""
-        return _RESOURCE_TYPES.get(self)
-
-
-_RESOURCE_TYPES = {
-    MemberType.DASHBOARD: ResourceType.DASHBOARD,
-    MemberType.ANALYSIS: ResourceType.ANALYSIS,
-    MemberType.DATASET: ResourceType.DATASET,
-    MemberType.DATASOURCE: ResourceType.DATASOURCE,
-}
 
 MEMBER_TYPES: dict[ResourceType, MemberType] = {
-    resource: member for member, resource in _RESOURCE_TYPES.items()
+    ResourceType.DASHBOARD: MemberType.DASHBOARD,
+    ResourceType.ANALYSIS: MemberType.ANALYSIS,
+    ResourceType.DATASET: MemberType.DATASET,
+    ResourceType.DATASOURCE: MemberType.DATASOURCE,
 }
-"""The member type of each resource type a folder can hold."""
+"""The member type of each resource type whose permissions a folder passes down (topics
+carry no permissions sightgate knows yet)."""
 
 
 @dataclass(frozen=True)

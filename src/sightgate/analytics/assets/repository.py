@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, Select, delete, exists, insert, literal, select
@@ -16,13 +16,8 @@ from sightgate.analytics.assets.model import (
     MemberType,
     SharingModel,
 )
-from sightgate.analytics.directory.model import Tag
+from sightgate.analytics.directory.repository import utc
 from sightgate.platform.errors import NotFoundError
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands timestamps back naive; they were written in UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def to_folder(row: RowMapping, path: Sequence[str]) -> Folder:
@@ -155,15 +150,6 @@ def has_children(conn: Connection, row_id: str) -> bool:
 def has_members(conn: Connection, row_id: str) -> bool:
     """Whether the folder holds any asset."""
     return bool(conn.scalar(select(exists().where(t.folder_members.c.folder_id == row_id))))
-
-
-def insert_tags(conn: Connection, row_id: str, tags: Sequence[Tag]) -> None:
-    """A new folder's tags."""
-    if tags:
-        conn.execute(
-            insert(t.folder_tags),
-            [{"folder_id": row_id, "key": tag.key, "value": tag.value} for tag in tags],
-        )
 
 
 def add_member(conn: Connection, row_id: str, member: FolderMember, now: datetime) -> None:

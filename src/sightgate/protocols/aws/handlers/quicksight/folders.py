@@ -14,7 +14,7 @@ from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.handlers.paging import next_token, page_of, page_request
 from sightgate.protocols.aws.handlers.quicksight.tags import tags_of
 from sightgate.protocols.aws.handlers.registry import OK, Handlers, Operation, Output, Params
-from sightgate.protocols.aws.handlers.rules import in_named_account
+from sightgate.protocols.aws.handlers.rules import by_resource_arn, in_named_account
 
 
 def summary_json(folder: Folder) -> Output:
@@ -213,7 +213,9 @@ HANDLERS = Handlers(
         Operation("CreateFolderMembership", create_folder_membership, in_named_account),
         Operation("DeleteFolderMembership", delete_folder_membership, in_named_account),
         Operation("ListFolderMembers", list_folder_members, in_named_account),
-        Operation("ListFoldersForResource", list_folders_for_resource, in_named_account),
+        # Checked on the ARN's account; the service finds nothing for an ARN of another
+        # account than AwsAccountId's.
+        Operation("ListFoldersForResource", list_folders_for_resource, by_resource_arn),
         Operation("DescribeFolderPermissions", describe_folder_permissions, in_named_account),
         Operation(
             "DescribeFolderResolvedPermissions",
