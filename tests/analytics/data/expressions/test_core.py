@@ -44,25 +44,25 @@ def test_parameters_are_placeholders(engine: Engine) -> None:
     assert rows == ["miss", "hit", "miss", "miss", "miss"]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("ifelse(qty > 4, 'high', qty > 2, 'mid', 'low')", ["mid", "high", "low", "low", "high"]),
-        ("ifelse(isNull(qty), 0, qty)", [3, 5, 0, 2, 8]),
-        ("switch(region, 'east', 1, 'west', 2, 0)", [1, 1, 2, 2, 0]),
-        ("in(region, ['east', 'north'])", [True, True, False, False, True]),
-        ("notIn(region, ['east', 'north'])", [False, False, True, True, False]),
-        ("in(qty, [3, 8])", [True, False, None, False, True]),
-        ("isNull(revenue)", [False, False, False, True, False]),
-        ("isNotNull(revenue)", [True, True, True, False, True]),
-        ("coalesce(qty, 0) + 1", [4, 6, 1, 3, 9]),
-        ("coalesce(revenue, qty, -1)", [10.5, 20.0, 7.25, 2.0, 100.0]),
-        ("nullIf(region, 'east')", [None, None, "west", "west", "north"]),
-        ("in(d, ['2024-03-31 23:59:59', '2023-12-31'])", [False, True, True, False, False]),
-        ("d > '2024-02-01'", [False, True, False, True, True]),
-        ("ifelse(flag, 1, NULL)", [1, None, 1, None, None]),
-        ("TRUE AND flag", [True, False, True, None, False]),
-    ],
-)
+CONDITIONAL_CASES: list[tuple[str, list[object]]] = [
+    ("ifelse(qty > 4, 'high', qty > 2, 'mid', 'low')", ["mid", "high", "low", "low", "high"]),
+    ("ifelse(isNull(qty), 0, qty)", [3, 5, 0, 2, 8]),
+    ("switch(region, 'east', 1, 'west', 2, 0)", [1, 1, 2, 2, 0]),
+    ("in(region, ['east', 'north'])", [True, True, False, False, True]),
+    ("notIn(region, ['east', 'north'])", [False, False, True, True, False]),
+    ("in(qty, [3, 8])", [True, False, None, False, True]),
+    ("isNull(revenue)", [False, False, False, True, False]),
+    ("isNotNull(revenue)", [True, True, True, False, True]),
+    ("coalesce(qty, 0) + 1", [4, 6, 1, 3, 9]),
+    ("coalesce(revenue, qty, -1)", [10.5, 20.0, 7.25, 2.0, 100.0]),
+    ("nullIf(region, 'east')", [None, None, "west", "west", "north"]),
+    ("in(d, ['2024-03-31 23:59:59', '2023-12-31'])", [False, True, True, False, False]),
+    ("d > '2024-02-01'", [False, True, False, True, True]),
+    ("ifelse(flag, 1, NULL)", [1, None, 1, None, None]),
+    ("TRUE AND flag", [True, False, True, None, False]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CONDITIONAL_CASES)
 def test_conditionals(engine: Engine, text: str, expected: list[object]) -> None:
     assert engine.select(text) == expected

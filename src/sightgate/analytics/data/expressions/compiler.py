@@ -80,7 +80,6 @@ class Compiler:
             "null": self._null,
             "boolean": self._boolean,
             "call": self._call,
-            "list": self._list,
             "logic": self._logic,
             "negation": self._negation,
             "compare": self._compare,
@@ -162,9 +161,6 @@ class Compiler:
             is_literal=True,
             literal=value,
         )
-
-    def _list(self, tree: Tree[Token]) -> Typed:
-        raise self.error("a [list] is only allowed as a function's argument", position_of(tree))
 
     def _call(self, tree: Tree[Token]) -> Typed:
         name_token, *arguments = tree.children

@@ -221,7 +221,7 @@ def _regex(token: Token, fixed: bool) -> str:
     """The group matching ``token``: a fixed width when another number follows it with
     no separator (yyyyMMdd), else one or two digits (M/d/yyyy reads 7/4/2010)."""
     if token.letter == "M" and token.count >= 3:
-        return "(" + "|".join(_month_names(token)) + ")"
+        return "(" + "|".join(name.lower() for name in _month_names(token)) + ")"
     if token.letter == "y":
         return f"([0-9]{{{2 if token.count == 2 else 4}}})"
     if fixed:
@@ -236,7 +236,7 @@ def reader(pattern: Pattern, node: exp.Expression) -> exp.Expression:
     order: list[Token] = []
     for index, token in enumerate(pattern):
         if token.letter is None:
-            regex += re.escape(token.text)
+            regex += re.escape(token.text.lower())
             continue
         if token.letter not in PARSE_LETTERS:
             raise ValueError(
@@ -253,7 +253,7 @@ def reader(pattern: Pattern, node: exp.Expression) -> exp.Expression:
     if len(set(letters)) != len(letters):
         raise ValueError("names a field twice")
     groups = SEPARATOR.join(f"\\{i + 1}" for i in range(len(order)))
-    cleaned = exp.Trim(this=node)
+    cleaned = exp.Lower(this=exp.Trim(this=node))  # month names match in any case
     fields = exp.RegexpReplace(
         this=cleaned, expression=exp.Literal.string(regex), replacement=exp.Literal.string(groups)
     )
@@ -267,7 +267,7 @@ def reader(pattern: Pattern, node: exp.Expression) -> exp.Expression:
                 if letter == "M" and token.count >= 3:
                     names = _month_names(token)
                     return exp.Case(
-                        this=exp.Lower(this=text),
+                        this=text,
                         ifs=[
                             exp.If(this=exp.Literal.string(n.lower()), true=_number(k + 1))
                             for k, n in enumerate(names)

@@ -130,7 +130,7 @@ def _over(
     family.add(
         name,
         f"{name}(measure [, [partition, ...] [, calculation level]])",
-        "see summary",
+        RETURNS[result],
         summary,
         build,
     )
@@ -148,24 +148,29 @@ def _integer(_: Typed) -> ColumnType:
     return ColumnType.INTEGER
 
 
+RETURNS: dict[Callable[[Typed], ColumnType | None], str] = {
+    _kept: "the type of measure",
+    _decimal: "DECIMAL",
+    _integer: "INTEGER",
+}
 NUMBERS = set(NUMERIC)
 _over(
     "sumOver",
-    "The sum of the measure over each partition (type of measure).",
+    "The sum of the measure over each partition.",
     lambda n: exp.Sum(this=n),
     NUMBERS,
     _kept,
 )
 _over(
     "avgOver",
-    "The average of the measure over each partition (DECIMAL).",
+    "The average of the measure over each partition.",
     lambda n: exp.Avg(this=n),
     NUMBERS,
     _decimal,
 )
 _over(
     "countOver",
-    "How many values the measure has in each partition (INTEGER).",
+    "How many values the measure has in each partition.",
     lambda n: exp.Count(this=n),
     ANY,
     _integer,
@@ -273,7 +278,7 @@ def _running(
     family.add(
         name,
         f"{name}(measure, [sort field ASC|DESC, ...] [, [partition, ...]])",
-        "see summary",
+        RETURNS[result],
         summary,
         build,
     )
@@ -288,14 +293,14 @@ _running(
 )
 _running(
     "runningAvg",
-    "The running average of the measure (DECIMAL).",
+    "The running average of the measure.",
     lambda n: exp.Avg(this=n),
     NUMBERS,
     _decimal,
 )
 _running(
     "runningCount",
-    "The running count of the measure's values (INTEGER).",
+    "The running count of the measure's values.",
     lambda n: exp.Count(this=n),
     ANY,
     _integer,
