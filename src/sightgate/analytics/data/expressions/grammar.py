@@ -107,8 +107,6 @@ def parse(text: str, field: str) -> Tree[Token]:
         tree = _PARSER.parse(text)
     except UnexpectedInput as error:
         raise _syntax_error(error, text, field) from None
-    if isinstance(tree, Token):  # a bare atom: give it a node of its own (not reachable
-        raise ExpressionError(field, "syntax error")  # with ?start, kept for the type checker)
     _check_depth(tree, field)
     return tree
 
