@@ -112,10 +112,10 @@ def compile_query(
     aggregated = any(field.is_aggregate for field in fields)
     select = exp.select(
         *(
-            exp.alias_(compiled.tree, name, quoted=True)
+            exp.alias_(compiled.tree, name, quoted=True, copy=False)
             for name, compiled in zip(names, fields, strict=True)
         )
-    ).from_(source(relation.select, "d"))
+    ).from_(source(relation.select, "d"), copy=False)
     if aggregated:
         positions = [
             exp.Literal.number(index + 1)
@@ -123,7 +123,7 @@ def compile_query(
             if not compiled.is_aggregate and not compiled.is_window
         ]
         if positions:
-            select = select.group_by(*positions)
+            select = select.group_by(*positions, copy=False)
     for index, predicate in enumerate(query.predicates):
         condition, on_aggregate = _predicate(predicate, scope, f"Predicates.{index}")
         select = _filter(select, condition, on_aggregate, aggregated, f"Predicates.{index}")
@@ -142,13 +142,14 @@ def compile_query(
                 this=column(sort.field),
                 desc=sort.direction is SortDirection.DESC,
                 nulls_first=False,
-            )
+            ),
+            copy=False,
         )
     limits = [n for n in (query.limit, max_rows) if n is not None]
     if any(n < 0 for n in limits):
         raise ValidationError("Limit", "must not be negative")
     if limits:
-        select = select.limit(exp.Literal.number(min(limits)))
+        select = select.limit(exp.Literal.number(min(limits)), copy=False)
     columns = tuple(
         Column(name, compiled.type) for name, compiled in zip(names, fields, strict=True)
     )
@@ -187,10 +188,10 @@ def _filter(
     select: exp.Select, condition: exp.Expr, on_aggregate: bool, aggregated: bool, name: str
 ) -> exp.Select:
     if not on_aggregate:
-        return select.where(condition)
+        return select.where(condition, copy=False)
     if not aggregated:
         raise ValidationError(name, "a filter on an aggregate needs an aggregated field")
-    return select.having(condition)
+    return select.having(condition, copy=False)
 
 
 _NEEDS_TEXT = frozenset(
@@ -259,8 +260,12 @@ def _condition(
             parts.append(exp.In(this=this, expressions=present))
         if len(present) != len(values):
             parts.append(exp.Is(this=this, expression=exp.Null()))
-        matched = exp.or_(*parts)
-        return matched if operator is PredicateOperator.IN else exp.not_(exp.paren(matched))
+        matched = exp.or_(*parts, copy=False)
+        return (
+            matched
+            if operator is PredicateOperator.IN
+            else exp.not_(exp.paren(matched, copy=False), copy=False)
+        )
     if values[0] is None:
         if operator is PredicateOperator.EQUALS:
             return exp.Is(this=this, expression=exp.Null())
@@ -283,7 +288,7 @@ def _condition(
     contains = exp.GT(
         this=exp.StrPosition(this=this, substr=first), expression=exp.Literal.number(0)
     )
-    return contains if operator is PredicateOperator.CONTAINS else exp.not_(contains)
+    return contains if operator is PredicateOperator.CONTAINS else exp.not_(contains, copy=False)
 
 
 def coerce(value: Value, type_: ColumnType, name: str) -> Value:
@@ -357,13 +362,18 @@ _CONSTANT_ARGS = frozenset({"format", "unit"})
 
 
 def render(
-    tree: exp.Expr, engine: Engine, parameters: Mapping[str, Value | tuple[Value, ...]]
+    tree: exp.Expr,
+    engine: Engine,
+    parameters: Mapping[str, Value | tuple[Value, ...]],
+    *,
+    copy: bool = True,
 ) -> Rendered:
     """``tree`` as SQL text for ``engine`` with every value bound (module docstring);
-    ``parameters`` give the values of ``${Name}`` references."""
+    ``parameters`` give the values of ``${Name}`` references. ``copy=False`` binds in
+    place: for a tree built for this one rendering."""
     binder = _Binder(engine, parameters)
-    tree = binder.bind(tree.copy())
-    return Rendered(tree.sql(dialect=_DIALECTS[engine]), binder.values)
+    tree = binder.bind(tree.copy() if copy else tree)
+    return Rendered(tree.sql(dialect=_DIALECTS[engine], copy=False), binder.values)
 
 
 class _Binder:
@@ -375,7 +385,7 @@ class _Binder:
         self.values: dict[str, Value] = {}
 
     def bind(self, node: exp.Expr) -> exp.Expr:
-        if node.meta.get(VERBATIM):
+        if isinstance(node, exp.Query) and node.meta.get(VERBATIM):
             return node
         for child in list(node.iter_expressions()):
             self.bind(child)

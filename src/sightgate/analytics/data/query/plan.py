@@ -85,13 +85,13 @@ def source(relation: exp.Expr, alias: str) -> exp.Expr:
     """``relation`` as a FROM item named ``alias``: a table keeps its name, a query
     becomes a subquery."""
     if isinstance(relation, exp.Query):
-        return relation.subquery(exp.to_identifier(alias, quoted=True))
-    return exp.alias_(relation, alias, table=True, quoted=True)
+        return relation.subquery(exp.to_identifier(alias, quoted=True), copy=False)
+    return exp.alias_(relation, alias, table=True, quoted=True, copy=False)
 
 
 def over(relation: Relation, projections: list[exp.Expr]) -> exp.Select:
     """``SELECT projections FROM (relation) AS "t"``."""
-    return exp.select(*projections).from_(source(relation.select, "t"))
+    return exp.select(*projections).from_(source(relation.select, "t"), copy=False)
 
 
 def dataset_relation(data_set: DataSet, tables: Tables) -> exp.Select:
@@ -203,12 +203,12 @@ class _Planner:
         select = (
             exp.select(
                 *(
-                    exp.alias_(column(name, side), output, quoted=True)
+                    exp.alias_(column(name, side), output, quoted=True, copy=False)
                     for output, (side, name) in sides.items()
                 )
             )
-            .from_(source(left.select, "l"))
-            .join(source(right.select, "r"), on=on, join_type=_JOIN_TYPES[join.type])
+            .from_(source(left.select, "l"), copy=False)
+            .join(source(right.select, "r"), on=on, join_type=_JOIN_TYPES[join.type], copy=False)
         )
         return Relation(select, types)
 
@@ -255,7 +255,9 @@ def _filter(relation: Relation, operation: FilterOperation) -> Relation:
         raise ValidationError(
             "FilterOperation.ConditionExpression", "must be a row-level condition"
         )
-    select = over(relation, [column(name) for name in relation.columns]).where(condition.tree)
+    select = over(relation, [column(name) for name in relation.columns]).where(
+        condition.tree, copy=False
+    )
     return Relation(select, relation.columns)
 
 
@@ -278,7 +280,9 @@ def _create_columns(relation: Relation, operation: CreateColumnsOperation) -> Re
                 "dataset column",
             )
         projections: list[exp.Expr] = [column(name) for name in relation.columns]
-        projections.append(exp.alias_(compiled.tree, calculated.column_name, quoted=True))
+        projections.append(
+            exp.alias_(compiled.tree, calculated.column_name, quoted=True, copy=False)
+        )
         relation = Relation(
             over(relation, projections), {**relation.columns, calculated.column_name: compiled.type}
         )
@@ -297,7 +301,7 @@ def _rename(relation: Relation, operation: RenameColumnOperation) -> Relation:
         for name, type_ in relation.columns.items()
     }
     projections = [
-        exp.alias_(column(name), new, quoted=True)
+        exp.alias_(column(name), new, quoted=True, copy=False)
         if name == operation.column_name
         else column(name)
         for name in relation.columns
@@ -312,7 +316,7 @@ def _cast(relation: Relation, operation: CastColumnTypeOperation) -> Relation:
         column(name), relation.columns[name], operation.new_column_type, operation.format
     )
     projections = [
-        exp.alias_(cast, name, quoted=True) if other == name else column(other)
+        exp.alias_(cast, name, quoted=True, copy=False) if other == name else column(other)
         for other in relation.columns
     ]
     return Relation(

@@ -68,16 +68,11 @@ _PRINCIPAL_COLUMNS: Mapping[FormatVersion, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class RuleRow:
-    """One rule: the restricted columns' cells as written and as value sets (None: all
-    values)."""
+    """One rule: the restricted columns' cells as written, and the value sets of those
+    it restricts (a cell that is not empty)."""
 
     cells: tuple[tuple[str, str | None], ...]
-    values: tuple[tuple[str, frozenset[str] | None], ...]
-
-    @property
-    def restricted(self) -> tuple[tuple[str, frozenset[str]], ...]:
-        """The columns this rule restricts (those whose cell is not empty)."""
-        return tuple((name, values) for name, values in self.values if values is not None)
+    restricted: tuple[tuple[str, frozenset[str]], ...]
 
 
 @dataclass(frozen=True)
@@ -141,10 +136,8 @@ def _cell(value: Value) -> str | None:
 def rule_row(cells: Iterable[tuple[str, Value]]) -> RuleRow:
     """A rule from its restricted columns' cells."""
     raw = tuple((name, _cell(value)) for name, value in cells)
-    values = tuple(
-        (name, frozenset(cell.split(",")) if cell is not None else None) for name, cell in raw
-    )
-    return RuleRow(raw, values)
+    restricted = tuple((name, frozenset(cell.split(","))) for name, cell in raw if cell is not None)
+    return RuleRow(raw, restricted)
 
 
 class RuleIndex:
@@ -156,15 +149,18 @@ class RuleIndex:
         self._positions = {name: index for index, name in enumerate(columns)}
         self.by_user: dict[str, list[RuleRow]] = {}
         self.by_group: dict[str, list[RuleRow]] = {}
+        self._rules: dict[tuple[tuple[str, str | None], ...], RuleRow] = {}
 
     def add(self, row: Sequence[Value]) -> None:
-        """Index one row of the rules dataset (cells in ``columns`` order)."""
-        rule = rule_row((name, row[self._positions[name]]) for name in self.restricted)
-        for column_name, index in (
-            (self._user_column, self.by_user),
-            (self._group_column, self.by_group),
-        ):
-            position = self._positions.get(column_name)
+        """Index one row of the rules dataset (cells in ``columns`` order). Equal rules
+        are one object, so a viewer's duplicates are found by identity."""
+        cells = tuple((name, _cell(row[self._positions[name]])) for name in self.restricted)
+        rule = self._rules.get(cells)
+        if rule is None:
+            rule = self._rules[cells] = rule_row(cells)
+        principals = ((self._user_column, self.by_user), (self._group_column, self.by_group))
+        for principal, index in principals:
+            position = self._positions.get(principal)
             key = _cell(row[position]) if position is not None else None
             if key is not None:
                 index.setdefault(key, []).append(rule)
@@ -182,18 +178,19 @@ class RuleIndex:
 
     def for_viewer(self, keys: PrincipalKeys) -> ViewerRules:
         """The distinct rules naming the viewer or one of their groups."""
-        seen: dict[RuleRow, str] = {}
+        seen: dict[int, tuple[RuleRow, str]] = {}
         if keys.user is not None:
             for rule in self.by_user.get(keys.user, ()):
-                seen.setdefault(rule, f"user {keys.user}")
+                seen.setdefault(id(rule), (rule, f"user {keys.user}"))
         for group in keys.groups:
             for rule in self.by_group.get(group, ()):
-                seen.setdefault(rule, f"group {group}")
+                seen.setdefault(id(rule), (rule, f"group {group}"))
             if len(seen) > MAX_RULES:
                 break
         if len(seen) > MAX_RULES:
             raise QuotaExceededError("row-level rule", MAX_RULES, "user")
-        return ViewerRules(tuple(seen), tuple(seen.values()))
+        found = seen.values()
+        return ViewerRules(tuple(r for r, _ in found), tuple(via for _, via in found))
 
 
 def rule_filter(
@@ -207,26 +204,48 @@ def rule_filter(
     if allowed is None:  # no rule: nothing is denied
         return exp.true()
     # a row whose cell is NULL matches no deny rule: NULL counts as not matched
-    return exp.not_(exp.Coalesce(this=exp.paren(allowed), expressions=[exp.false()]))
+    return exp.not_(
+        exp.Coalesce(this=exp.paren(allowed, copy=False), expressions=[exp.false()]), copy=False
+    )
 
 
 def _any_rule(rules: Sequence[RuleRow], types: Mapping[str, ColumnType]) -> exp.Expr | None:
-    """OR over the rules (None when there is none)."""
+    """OR over the rules (None when there is none), rules restricting the same columns
+    merged first (``_merge``)."""
     if not rules:
         return None
-    single: dict[str, set[str]] = {}
-    several: list[exp.Expr] = []
+    by_columns: dict[tuple[str, ...], list[dict[str, frozenset[str]]]] = {}
     for rule in rules:
         restricted = rule.restricted
         if not restricted:
             return exp.true()  # a rule with only empty cells allows every row
-        if len(restricted) == 1:
-            name, values = restricted[0]
-            single.setdefault(name, set()).update(values)
-        else:
-            several.append(exp.and_(*(_member(n, v, types) for n, v in restricted)))
-    terms = [_member(name, values, types) for name, values in single.items()]
-    return exp.or_(*terms, *several)
+        by_columns.setdefault(tuple(n for n, _ in restricted), []).append(dict(restricted))
+    terms = [
+        exp.and_(*(_member(name, row[name], types) for name in names), copy=False)
+        for names, rows in by_columns.items()
+        for row in _merge(names, rows)
+    ]
+    return exp.or_(*terms, copy=False)
+
+
+def _merge(
+    names: tuple[str, ...], rows: list[dict[str, frozenset[str]]]
+) -> list[dict[str, frozenset[str]]]:
+    """Rules on the same columns that differ in one column only, as one rule:
+    ``(A and x in S1) or (A and x in S2)`` is ``A and x in S1 | S2``. The column merged
+    on is the one that leaves the fewest rules (all of them, for one column)."""
+    best = rows
+    for merged_name in names:
+        others = tuple(n for n in names if n != merged_name)
+        merged: dict[tuple[frozenset[str], ...], set[str]] = {}
+        for row in rows:
+            merged.setdefault(tuple(row[n] for n in others), set()).update(row[merged_name])
+        if len(merged) < len(best):
+            best = [
+                {**dict(zip(others, key, strict=True)), merged_name: frozenset(values)}
+                for key, values in merged.items()
+            ]
+    return best
 
 
 def _member(name: str, values: Iterable[str], types: Mapping[str, ColumnType]) -> exp.Expr:
@@ -281,8 +300,8 @@ def tag_filter(
                     continue
                 parts.append(_member(name, set(values), types))
                 matched.setdefault(key, MatchedRule(f"tag {key}", {name: value}))
-        terms.append(exp.and_(*parts) if parts else exp.true())
-    return (exp.or_(*terms) if terms else exp.false()), tuple(matched.values())
+        terms.append(exp.and_(*parts, copy=False) if parts else exp.true())
+    return (exp.or_(*terms, copy=False) if terms else exp.false()), tuple(matched.values())
 
 
 # -- column rules -------------------------------------------------------------------------

@@ -123,13 +123,13 @@ class QueryService:
         _check_viewer(viewer, data_set)
         visible = visible_columns(data_set, viewer)
         target = self._target(data_set)
-        condition, matched = self._row_condition(viewer, data_set)
+        condition, matched = self._row_condition(viewer, data_set, explain)
         select = over(target.relation, [column(c.name) for c in visible])
         if condition is not None:
-            select = select.where(condition)
+            select = select.where(condition, copy=False)
         secured = Relation(select, {c.name: c.type for c in visible})
         compiled = compile_query(query, secured, max_rows=self.limits.row_limit + 1)
-        rendered = render(compiled.tree, target.engine, query.parameters)
+        rendered = render(compiled.tree, target.engine, query.parameters, copy=False)
         rows = target.fetch(rendered, self.limits)
         explanation = None
         if explain:
@@ -210,10 +210,10 @@ class QueryService:
     # -- row security -----------------------------------------------------------------
 
     def _row_condition(
-        self, viewer: Viewer, data_set: DataSet
+        self, viewer: Viewer, data_set: DataSet, explain: bool
     ) -> tuple[exp.Expr | None, tuple[MatchedRule, ...]]:
         """The viewer's row rules and tag rules as one condition (None: no row security
-        applies), and what matched."""
+        applies), and with ``explain`` what matched."""
         types = {c.name: c.type for c in data_set.output_columns}
         conditions: list[exp.Expr] = []
         matched: list[MatchedRule] = []
@@ -224,14 +224,15 @@ class QueryService:
             if keys.user is not None or keys.groups:
                 rules = self._rule_index(data_set, rls, keys).for_viewer(keys)
                 rows = rules.rows
-                matched.extend(rules.matched())
+                if explain:
+                    matched.extend(rules.matched())
             conditions.append(rule_filter(rows, rls.permission_policy, types))
         tags = data_set.row_level_permission_tag_configuration
         if tags is not None and tags.enabled and isinstance(viewer, AnonymousViewer):
             condition, tagged = tag_filter(tags, viewer, types)
             conditions.append(condition)
             matched.extend(tagged)
-        return (exp.and_(*conditions) if conditions else None), tuple(matched)
+        return (exp.and_(*conditions, copy=False) if conditions else None), tuple(matched)
 
     def _rule_index(
         self, data_set: DataSet, rls: RowLevelPermissionDataSet, keys: PrincipalKeys
@@ -280,8 +281,8 @@ class QueryService:
                 terms.append(
                     exp.In(this=column(group), expressions=[bound(g) for g in keys.groups])
                 )
-            select = select.where(exp.or_(*terms) if terms else exp.false())
-        rendered = render(select, target.engine, {})
+            select = select.where(exp.or_(*terms, copy=False) if terms else exp.false(), copy=False)
+        rendered = render(select, target.engine, {}, copy=False)
         limit = RULES_CACHE_ROWS if keys is None else self.limits.row_limit
         for row in target.fetch(rendered, Limits(self.limits.timeout_ms, limit)):
             index.add(row)
