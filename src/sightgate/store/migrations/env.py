@@ -6,6 +6,7 @@ from alembic import context
 
 import sightgate.analytics.access.tables
 import sightgate.analytics.assets.tables
+import sightgate.analytics.data.tables
 import sightgate.analytics.directory.tables
 import sightgate.analytics.mapping.tables
 import sightgate.identity.tables

@@ -4,6 +4,7 @@ their output columns, and nothing half-written when anything is wrong."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from sightgate.analytics.data.model import (
     ImportMode,
     JoinType,
     RelationalTable,
+    SpiceVersion,
 )
 from sightgate.analytics.data.services import Data
 from sightgate.analytics.directory.model import AccountSubscription
@@ -758,3 +760,27 @@ def test_search_by_name_and_through_groups(services: Services, datasets: DataSet
     assert ids("DIRECT_QUICKSIGHT_VIEWER_OR_OWNER", arn("group", "default/analysts")) == ["us"]
     page = datasets.list(ACCOUNT, limit=1)
     assert [d.data_set_id for d in page.items] == ["eu"] and page.next_key is not None
+
+
+def test_lookups_carry_the_current_spice_version(
+    services: Services, datasets: DataSetService
+) -> None:
+    version = SpiceVersion(3, Path("/spice/3.duckdb"), row_count=10, size_bytes=4096)
+    asked: list[tuple[str, str]] = []
+
+    def current(conn: Any, account_id: str, data_set_id: str) -> SpiceVersion | None:
+        asked.append((account_id, data_set_id))
+        return version
+
+    with_versions = DataSetService(
+        services.db,
+        services.access.permissions,
+        services.access.authorizer,
+        services.data.sources,
+        versions=current,
+    )
+    datasets.create(ACCOUNT, request(ImportMode="SPICE"), actor=ACTOR)
+    assert with_versions.by_arn(ACCOUNT, arn("dataset", "sales")).spice_version == version
+    assert with_versions.describe(ACCOUNT, "sales").spice_version == version
+    assert datasets.describe(ACCOUNT, "sales").spice_version is None
+    assert asked == [(ACCOUNT, "sales")] * 2
