@@ -237,21 +237,25 @@ def test_datasets_and_data_sources_must_exist_in_the_account(
     for member_type in ("DATASET", "DATASOURCE"):
         with pytest.raises(NotFoundError):
             folders.add_member(ACCOUNT, "data", member_type, "sales", actor=ACTOR)
+    subscribe(services.directory, OTHER_ACCOUNT, name="other")
     now = datetime.now(UTC)
     with services.db.write() as conn:
-        conn.execute(
-            insert(data_tables.data_sets).values(
-                account_id=ACCOUNT,
-                data_set_id="sales",
-                arn=arn("dataset", "sales"),
-                name="Sales",
-                import_mode="SPICE",
-                definition={},
-                output_columns=[],
-                created=now,
-                updated=now,
+        for owner in (OTHER_ACCOUNT, ACCOUNT):
+            conn.execute(
+                insert(data_tables.data_sets).values(
+                    account_id=owner,
+                    data_set_id="sales" if owner == ACCOUNT else "theirs",
+                    arn=arn("dataset", "sales", account=owner),
+                    name="Sales",
+                    import_mode="SPICE",
+                    definition={},
+                    output_columns=[],
+                    created=now,
+                    updated=now,
+                )
             )
-        )
+    with pytest.raises(NotFoundError):  # another account's dataset is no member here
+        folders.add_member(ACCOUNT, "data", "DATASET", "theirs", actor=ACTOR)
     member = folders.add_member(ACCOUNT, "data", "DATASET", "sales", actor=ACTOR)
     assert member.member_arn == arn("dataset", "sales")
 
