@@ -12,10 +12,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bench import authorization, aws_protocol, cli_startup, propagation, scim_provisioning
+from bench import authorization, aws_protocol, cli_startup, data, propagation, scim_provisioning
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ["scim", "aws", "propagation", "cli", "authorization"]
+BENCHMARKS = ["scim", "aws", "propagation", "cli", "authorization", "data"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="ARG",
         help="extra `sightgate serve` option, e.g. --serve-arg=--no-worker (repeatable)",
+    )
+    parser.add_argument("--data-rows", type=int, help="sales rows of the data benchmark")
+    parser.add_argument(
+        "--data-rounds", type=int, help="rounds of the data benchmark's comparisons (default 3)"
     )
     parser.add_argument("--name", help="results file name (default: derived from the options)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -97,6 +101,17 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(authorization.report(result))
         missed += _save(f"{authorization.NAME}-{args.store}{suffix}", result, command)
+    if "data" in chosen:
+        data_sizes = data.Config.quick() if args.quick else data.Config()
+        if args.data_rows is not None:
+            data_sizes = replace(data_sizes, rows=args.data_rows)
+        if args.data_rounds is not None:
+            rounds = args.data_rounds
+            data_sizes = replace(data_sizes, rounds=rounds, ingest_rounds=rounds)
+        result = data.run(data_sizes, args.postgres_url)
+        print()
+        print(data.report(result))
+        missed += _save(f"{data.NAME}{suffix}", result, command)
     return 1 if args.strict and missed else 0
 
 
