@@ -178,6 +178,16 @@ def test_a_dataset_is_described_member_for_member(qs: Any, warehouse: str) -> No
     assert summaries["rules"]["UseAs"] == "RLS_RULES"
 
 
+def test_a_spice_dataset_answers_its_first_ingestion(qs: Any, warehouse: str) -> None:
+    created = qs.create_data_set(**members("imported", ImportMode="SPICE"))
+    assert created["IngestionId"]
+    assert created["IngestionArn"] == (
+        f"{arn('dataset', 'imported')}/ingestion/{created['IngestionId']}"
+    )
+    direct = qs.create_data_set(**members("direct"))
+    assert "IngestionArn" not in direct
+
+
 def test_update_replaces_and_delete_removes(qs: Any, warehouse: str) -> None:
     qs.create_data_set(**members("replaced"))
     narrower = members("replaced", PhysicalTableMap={"sales": table(columns=SALES_COLUMNS[:2])})

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sightgate.analytics.access.services import Access
 from sightgate.analytics.data.datasets import DataSetService
 from sightgate.analytics.data.sources import DataSourceService
+from sightgate.analytics.data.spice.service import SpiceService
+from sightgate.analytics.data.spice.versions import SpiceVersions
 from sightgate.config import Settings
 from sightgate.platform.db import Database
 
@@ -31,5 +33,13 @@ class Data:
             s3_endpoint_url=settings.s3_endpoint_url,
             s3_region=settings.s3_region,
         )
-        datasets = DataSetService(db, access.permissions, access.authorizer, sources)
+        spice = SpiceService(db)
+        datasets = DataSetService(
+            db,
+            access.permissions,
+            access.authorizer,
+            sources,
+            spice=spice,
+            versions=SpiceVersions.current,
+        )
         return cls(sources=sources, datasets=datasets)

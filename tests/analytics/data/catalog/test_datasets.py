@@ -784,3 +784,18 @@ def test_lookups_carry_the_current_spice_version(
     assert with_versions.describe(ACCOUNT, "sales").spice_version == version
     assert datasets.describe(ACCOUNT, "sales").spice_version is None
     assert asked == [(ACCOUNT, "sales")] * 2
+
+
+def test_spice_datasets_queue_an_ingestion_in_the_same_transaction(
+    datasets: DataSetService, db: Database
+) -> None:
+    before = last_position(db)
+    saved = datasets.create(ACCOUNT, request(ImportMode="SPICE"), actor=ACTOR)
+    assert saved.ingestion is not None
+    assert (
+        saved.ingestion.arn == f"{arn('dataset', 'sales')}/ingestion/{saved.ingestion.ingestion_id}"
+    )
+    assert "analytics.DataSetCreated" in types_after(db, before)
+    datasets.delete(ACCOUNT, "sales", actor=ACTOR)  # its ingestions go with it
+    with pytest.raises(NotFoundError):
+        datasets.describe(ACCOUNT, "sales")
