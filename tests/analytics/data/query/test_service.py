@@ -13,6 +13,7 @@ import pytest
 from sightgate.analytics.data.model import (
     AnonymousViewer,
     ColumnLevelPermissionRule,
+    CustomSql,
     DataSet,
     Field,
     FormatVersion,
@@ -26,6 +27,7 @@ from sightgate.analytics.data.model import (
     Sort,
     TagRule,
 )
+from sightgate.analytics.data.query.compile import Engine, render
 from sightgate.analytics.data.query.engines import (
     AnalyticalTimeoutError,
     DuckDBReader,
@@ -33,6 +35,8 @@ from sightgate.analytics.data.query.engines import (
     QueryFailedError,
     RowLimitError,
 )
+from sightgate.analytics.data.query.plan import dataset_relation
+from sightgate.analytics.data.query.relations import custom_sql
 from sightgate.platform.errors import (
     AccessDeniedError,
     QuotaExceededError,
@@ -42,6 +46,7 @@ from sightgate.platform.errors import (
 
 from .support import (
     ACCOUNT,
+    SOURCE_ARN,
     Catalog,
     D,
     S,
@@ -418,3 +423,22 @@ def test_a_missing_version_file_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_spice_datasets_answer_with_import_mode_spice() -> None:
     assert table_data_set("x", SALES).import_mode is ImportMode.SPICE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "SELECT * FROM '/etc/passwd'",
+        "SELECT content AS customer FROM read_text('/etc/hostname')",
+    ],
+)
+def test_a_custom_sql_planned_for_duckdb_cannot_read_files(version_file: Path, text: str) -> None:
+    physical = CustomSql(SOURCE_ARN, "q", text, columns(customer=S))
+    data_set = table_data_set("custom", columns(customer=S), physical=physical)
+    relation = dataset_relation(
+        data_set, lambda _, table: custom_sql(text, "duckdb", "PhysicalTableMap.p")
+    )
+    rendered = render(relation, Engine.DUCKDB, {})
+    with pytest.raises(QueryFailedError, match=r"Permission Error|Catalog Error"):
+        DuckDBReader().fetch(version_file, rendered.sql, rendered.parameters, LIMITS)
