@@ -246,7 +246,7 @@ class QueryService:
         if target.cache_key is None:
             index = self._read_rules(target, names, rls.format_version, keys)
         else:
-            key = (*target.cache_key, rls.format_version)
+            key = (*target.cache_key, rls.format_version, tuple(names))
             with self._rules_lock:
                 cached = self._rules.get(key)
                 if cached is not None:
