@@ -420,7 +420,13 @@ def same(ours: Answer, theirs: Answer) -> bool:
 
 @dataclass
 class Comparison:
-    """Ours and the baseline's times (seconds) per round, and how often they disagreed."""
+    """Ours and the baseline's times (seconds) per round, and how often they disagreed.
+
+    Besides the wall clock, each call's CPU time in this process (all its threads, so
+    DuckDB's workers count; for PostgreSQL only the client's share): on a machine shared
+    with other work, waiting for a core inflates the wall clock of either side at random,
+    while the CPU a query costs stays what it is.
+    """
 
     rounds: list[dict[str, list[float]]] = field(default_factory=list)
     disagreements: int = 0
@@ -436,14 +442,20 @@ class Comparison:
         """One round: ``warmup`` of each untimed, then ``runs`` pairs, each first in turn."""
         for _ in range(warmup):
             self.disagreements += not same(ours(), baseline())
-        times: dict[str, list[float]] = {"ours": [], "baseline": []}
+        times: dict[str, list[float]] = {
+            "ours": [],
+            "baseline": [],
+            "ours_cpu": [],
+            "baseline_cpu": [],
+        }
         for k in range(runs):
             order = [("ours", ours), ("baseline", baseline)]
             answers: dict[str, Answer] = {}
             for label, call in order if k % 2 == 0 else order[::-1]:
-                started = time.perf_counter()
+                cpu, started = time.process_time(), time.perf_counter()
                 answers[label] = call()
                 times[label].append(time.perf_counter() - started)
+                times[f"{label}_cpu"].append(time.process_time() - cpu)
             self.disagreements += not same(answers["ours"], answers["baseline"])
         self.rounds.append(times)
 
@@ -451,6 +463,8 @@ class Comparison:
         ours = [t for r in self.rounds for t in r["ours"]]
         base = [t for r in self.rounds for t in r["baseline"]]
         mine, theirs = figures(ours), figures(base)
+        mine_cpu = figures([t for r in self.rounds for t in r["ours_cpu"]])
+        theirs_cpu = figures([t for r in self.rounds for t in r["baseline_cpu"]])
         per_round = [
             round(statistics.median(r["ours"]) / statistics.median(r["baseline"]), 3)
             for r in self.rounds
@@ -459,6 +473,9 @@ class Comparison:
             "ours": mine,
             "baseline": theirs,
             "ratio_p50": round(mine["p50_ms"] / theirs["p50_ms"], 3),
+            "ours_cpu": mine_cpu,
+            "baseline_cpu": theirs_cpu,
+            "cpu_ratio_p50": round(mine_cpu["p50_ms"] / max(theirs_cpu["p50_ms"], 1e-3), 3),
             "round_ratios_p50": per_round,
             "median_round_ratio": round(statistics.median(per_round), 3),
             "disagreements": self.disagreements,
@@ -912,6 +929,8 @@ def report(result: dict[str, Any]) -> str:
                 q["ours"]["p99_ms"],
                 q["ratio_p50"],
                 q["median_round_ratio"],
+                q["ours_cpu"]["p50_ms"],
+                q["cpu_ratio_p50"],
             ]
         )
         rows.append(
@@ -922,6 +941,8 @@ def report(result: dict[str, Any]) -> str:
                 q["baseline"]["p50_ms"],
                 q["baseline"]["p99_ms"],
                 None,
+                None,
+                q["baseline_cpu"]["p50_ms"],
                 None,
             ]
         )
@@ -938,6 +959,8 @@ def report(result: dict[str, Any]) -> str:
                 rls[key]["count"],
                 rls[key]["p50_ms"],
                 rls[key]["p99_ms"],
+                None,
+                None,
                 None,
                 None,
             ]
@@ -960,7 +983,20 @@ def report(result: dict[str, Any]) -> str:
         f"{m['duckdb']}, sqlglot {m['sqlglot']}): {config['rows']:,} rows, "
         f"{config['rules']:,} rules, viewer in {config['viewer_groups']} groups "
         f"({rls['rules_matched_before_dedup']} rules, {rls['rules_matched']} distinct)",
-        table(["question", "who", "n", "p50 ms", "p99 ms", "x base p50", "median round x"], rows),
+        table(
+            [
+                "question",
+                "who",
+                "n",
+                "p50 ms",
+                "p99 ms",
+                "x base p50",
+                "median round x",
+                "cpu p50 ms",
+                "cpu x base",
+            ],
+            rows,
+        ),
         table(["ingestion", "rows/s", "seconds", "peak RSS MB", "added MB"], ingest_rows),
         "ingestion ratios (rows/s, ours / baseline): "
         + ", ".join(f"{k} {v}" for k, v in ingest.items() if "/" in k),
