@@ -33,6 +33,8 @@ def test_the_environment_rebuilds_the_same_settings(monkeypatch: pytest.MonkeyPa
         event_poll_interval=0.25,
         s3_endpoint_url="http://minio:9000",
         s3_region="eu-central-1",
+        spice_dir=Path("/srv/spice"),
+        spice_max_upload_bytes=12345,
     )
     assert set(given.model_fields_set) == set(Settings.model_fields)  # every field is given
     for name, value in given.environment().items():

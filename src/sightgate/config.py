@@ -96,6 +96,17 @@ class Settings(BaseSettings):
         description="dataset queries one server process runs at once (more wait; they never "
         "hold up SCIM, the AWS API or /healthz)",
     )
+    spice_dir: Path | None = Field(
+        default=None,
+        description="where SPICE versions (DuckDB files) live; every process of a deployment "
+        "needs the same; default: <data_dir>/spice",
+    )
+    spice_max_upload_bytes: int = Field(
+        default=1 << 30,
+        ge=1,
+        description="most input one SPICE ingestion may read (an uploaded file, S3 objects, "
+        "rows copied from a database)",
+    )
 
     @field_validator("secret_key")
     @classmethod
@@ -126,6 +137,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'sightgate.db').resolve()}"
+
+    def resolved_spice_dir(self) -> Path:
+        """The SPICE directory: the explicit one, or ``spice`` in the data directory."""
+        return (self.spice_dir or self.data_dir / "spice").resolve()
 
     def resolved_public_url(self) -> str:
         """The server's root URL as clients see it, without a trailing slash.

@@ -15,7 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from sightgate.cli import analytics, events, identity, scim, server
+from sightgate.cli import analytics, datasets, events, identity, scim, server
 from sightgate.cli.shared import DatabaseUrlOption, DataDirOption, set_global_options
 
 app = typer.Typer(
@@ -39,6 +39,7 @@ for sub, name in (
     (analytics.accounts_app, "accounts"),
     (analytics.keys_app, "keys"),
     (analytics.provisioning_app, "provisioning"),
+    (datasets.datasets_app, "datasets"),
 ):
     app.add_typer(sub, name=name)
 

@@ -6,10 +6,12 @@ import signal
 import socket
 import sys
 import threading
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sightgate.cli.datasets import ingestions_in_background
 from sightgate.cli.shared import (
     DatabaseUrlOption,
     DataDirOption,
@@ -164,6 +166,7 @@ def serve(
     )
     stop = threading.Event()
     delivery = None
+    background = ExitStack()
     if in_process_worker:
         dispatcher = Dispatcher(running.db, [running.provisioning.subscriber()])
         delivery = threading.Thread(
@@ -173,6 +176,7 @@ def serve(
             daemon=True,
         )
         delivery.start()
+        background.enter_context(ingestions_in_background(running, configured))
     try:
         if configured.workers > 1:
             if delivery is None:
@@ -188,6 +192,7 @@ def serve(
         for sock in sockets:
             sock.close()
         stop.set()
+        background.close()
         if delivery is not None:
             delivery.join(timeout=10)
 
@@ -268,7 +273,8 @@ def worker(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     interval = configured.event_poll_interval if poll_interval is None else poll_interval
-    dispatcher.run_forever(stop, interval)
+    with ingestions_in_background(running, configured):
+        dispatcher.run_forever(stop, interval)
 
 
 @db_app.command("upgrade")

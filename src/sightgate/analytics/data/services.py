@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from sightgate.analytics.access.services import Access
 from sightgate.analytics.data.datasets import DataSetService
 from sightgate.analytics.data.sources import DataSourceService
+from sightgate.analytics.data.spice.build import BuildLimits
+from sightgate.analytics.data.spice.runner import IngestionRunner
 from sightgate.analytics.data.spice.service import SpiceService
-from sightgate.analytics.data.spice.versions import SpiceVersions
+from sightgate.analytics.data.spice.versions import Layout, SpiceVersions
 from sightgate.config import Settings
 from sightgate.platform.db import Database
 
@@ -20,6 +22,7 @@ class Data:
 
     sources: DataSourceService
     datasets: DataSetService
+    spice: SpiceService
 
     @classmethod
     def build(cls, db: Database, settings: Settings, access: Access) -> Data:
@@ -42,4 +45,15 @@ class Data:
             spice=spice,
             versions=SpiceVersions.current,
         )
-        return cls(sources=sources, datasets=datasets)
+        return cls(sources=sources, datasets=datasets, spice=spice)
+
+    def ingestion_runner(self, settings: Settings) -> IngestionRunner:
+        """A runner building this process's share of the queued ingestions."""
+        return IngestionRunner(
+            self.spice.db,
+            SpiceVersions(Layout(settings.resolved_spice_dir())),
+            self.datasets,
+            self.sources,
+            BuildLimits(settings.spice_max_upload_bytes),
+            poll_interval=settings.event_poll_interval,
+        )

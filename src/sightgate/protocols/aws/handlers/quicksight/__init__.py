@@ -8,6 +8,7 @@ from sightgate.protocols.aws.handlers.quicksight import (
     data_sources,
     folders,
     groups,
+    ingestions,
     memberships,
     namespaces,
     roles,
@@ -25,5 +26,6 @@ HANDLERS = (
     tags.HANDLERS,
     data_sources.HANDLERS,
     data_sets.HANDLERS,
+    ingestions.HANDLERS,
     folders.HANDLERS,
 )
