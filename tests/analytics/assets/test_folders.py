@@ -327,3 +327,20 @@ def test_tags_are_kept_with_the_folder_and_go_with_it(
         tags.list_tags_for_resource(OTHER_ACCOUNT, tagged.arn)
     folders.delete(ACCOUNT, "tagged", actor=ACTOR)
     assert count(services, t.folder_tags) == 0
+
+
+def test_a_deleted_asset_leaves_its_folders_so_a_namesake_inherits_nothing(
+    services: Services, folders: FolderService
+) -> None:
+    from tests.analytics.data.catalog.conftest import free_port, pg_request
+
+    make(folders, "data")
+    sources = services.data.sources
+    request = pg_request("sales-db", host="127.0.0.1", port=free_port(), database="x")
+    sources.create(ACCOUNT, request, actor=ACTOR)
+    folders.add_member(ACCOUNT, "data", "DATASOURCE", "sales-db", actor=ACTOR)
+    assert [m.member_id for m in folders.members(ACCOUNT, "data").items] == ["sales-db"]
+    sources.delete(ACCOUNT, "sales-db", actor=ACTOR)
+    assert folders.members(ACCOUNT, "data").items == []
+    sources.create(ACCOUNT, request, actor=ACTOR)  # the same id again: in no folder
+    assert folders.members(ACCOUNT, "data").items == []

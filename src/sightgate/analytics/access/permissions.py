@@ -244,8 +244,11 @@ class PermissionService:
             return _current(conn, resource.arn)
 
     def delete_resource(self, uow: UnitOfWork, resource_arn: str) -> None:
-        """Remove every permission on a resource that is being deleted (same transaction)."""
+        """Remove every permission on a resource that is being deleted, and its folder
+        memberships, through which it inherited others (same transaction)."""
         uow.conn.execute(delete(rp).where(rp.c.resource_arn == resource_arn))
+        if self.folders is not None:
+            self.folders.forget(uow.conn, resource_arn)
 
     def effective(self, conn: Connection, grantee: Grantee, resource: Resource) -> list[Grant]:
         """The grants that reach ``grantee`` on ``resource``: its own and those passed down

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Connection, Select, delete, select
 
 from sightgate.analytics.access.actions import ResourceType
 from sightgate.analytics.assets.model import MEMBER_TYPES
@@ -32,3 +32,7 @@ class FolderPaths:
             .select_from(folder_members.join(folder_paths, paths.folder_id == members.folder_id))
             .where(members.member_type == member_type.value)
         )
+
+    def forget(self, conn: Connection, resource_arn: str) -> None:
+        """Remove a deleted asset's memberships (a deleted folder is empty already)."""
+        conn.execute(delete(folder_members).where(folder_members.c.member_arn == resource_arn))
