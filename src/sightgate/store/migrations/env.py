@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import sightgate.analytics.access.tables
+import sightgate.analytics.assets.dashboard_tables
 import sightgate.analytics.assets.tables
 import sightgate.analytics.data.tables
 import sightgate.analytics.directory.tables
