@@ -149,6 +149,11 @@ class FolderTree(Protocol):
         folder holds resources of the type."""
         ...
 
+    def forget(self, conn: Connection, resource_arn: str) -> None:
+        """Take a resource that is being deleted out of every folder (same transaction),
+        so an asset created later under the same id inherits nothing."""
+        ...
+
 
 def inherited_actions(
     resource_type: ResourceType, folder_actions: frozenset[str]
