@@ -298,6 +298,7 @@ class DataSetService:
                     f"{_where(table_id, table)}.DataSourceArn",
                 )
                 for table_id, table in parsed.physical_tables.items()
+                if table.data_source_arn is not None  # an upload's files need no source
             }
             rules_columns = self._rules_columns(conn, account_id, arn, parsed)
         _check_kinds(parsed, sources)
@@ -434,6 +435,8 @@ def _at_source(conn: Any, table_id: str, table: PhysicalTable, database: str) ->
 def _check_kinds(parsed: ParsedDataSet, sources: Mapping[str, DataSource]) -> None:
     """Each table reads a source of its kind; DIRECT_QUERY reads one PostgreSQL source."""
     for table_id, table in parsed.physical_tables.items():
+        if table_id not in sources:
+            continue  # uploaded files
         source = sources[table_id]
         field = f"{_where(table_id, table)}.DataSourceArn"
         if isinstance(table, S3Source) and source.type is not DataSourceType.S3:

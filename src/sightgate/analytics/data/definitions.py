@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sightgate.analytics.data.expressions import ExpressionScope, compile_expression
@@ -50,6 +51,9 @@ from sightgate.analytics.data.resources import member, one_of, optional_text, sh
 from sightgate.platform.errors import ValidationError
 
 MAX_PHYSICAL_TABLES = 32
+LOCAL_FILES = "SightgateLocalFiles"
+"""The S3Source member naming uploaded files (``sightgate datasets upload``). No API
+request can carry it: the AWS layer keeps only the members of the operation's shape."""
 MAX_LOGICAL_TABLES = 64
 MAX_COLUMNS = 2048
 MAX_TRANSFORMS = 2048
@@ -164,6 +168,9 @@ def _physical_tables(given: object) -> dict[str, PhysicalTable]:
             raise ValidationError(field, "must be an object")
         kind, value = one_of(entry, ["RelationalTable", "CustomSql", "S3Source"], field)
         where = f"{field}.{kind}"
+        if kind == "S3Source" and LOCAL_FILES in value:
+            tables[table_id] = _uploaded(value, where)
+            continue
         arn = text(value, "DataSourceArn", where, max_length=2048)
         if kind == "RelationalTable":
             tables[table_id] = RelationalTable(
@@ -187,6 +194,23 @@ def _physical_tables(given: object) -> dict[str, PhysicalTable]:
                 input_columns=_columns(value, "InputColumns", where, required=True),
             )
     return tables
+
+
+def _uploaded(value: Mapping[str, Any], where: str) -> S3Source:
+    """An S3Source of files ``datasets upload`` put in place (``LOCAL_FILES``)."""
+    files = value[LOCAL_FILES]
+    if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
+        raise ValidationError(f"{where}.{LOCAL_FILES}", "must list the uploaded files")
+    given = value.get("UploadSettings")
+    parquet = isinstance(given, dict) and given.get("Format") == FileFormat.PARQUET.value
+    return S3Source(
+        data_source_arn=None,
+        upload_settings=UploadSettings(FileFormat.PARQUET)
+        if parquet
+        else _upload_settings(given, where),
+        input_columns=_columns(value, "InputColumns", where, required=True),
+        local_files=tuple(Path(f) for f in files),
+    )
 
 
 def _columns(
