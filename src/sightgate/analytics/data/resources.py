@@ -216,4 +216,9 @@ def arn_condition(column: Any, matched: set[str]) -> ColumnElement[bool]:
 
 
 def _noun(resource_type: ResourceType) -> str:
-    return {ResourceType.DATASET: "DataSet", ResourceType.DATASOURCE: "DataSource"}[resource_type]
+    return {
+        ResourceType.DATASET: "DataSet",
+        ResourceType.DATASOURCE: "DataSource",
+        ResourceType.DASHBOARD: "Dashboard",
+        ResourceType.ANALYSIS: "Analysis",
+    }[resource_type]
