@@ -83,6 +83,7 @@ def services(db: Database) -> Services:
     from sightgate.analytics.access.services import Access
     from sightgate.analytics.access_keys import AccessKeyService
     from sightgate.analytics.assets.folders import FolderService
+    from sightgate.analytics.assets.templates import TemplateService
     from sightgate.analytics.assets.tree import FolderPaths
     from sightgate.analytics.data.services import Data
     from sightgate.analytics.directory.services import Directory
@@ -101,6 +102,7 @@ def services(db: Database) -> Services:
     access = Access.build(
         db, provisioning.service.truth, provisioning.rules, instances, FolderPaths()
     )
+    data = Data.build(db, Settings(secret_key=TEST_SECRET), access)
     return Services(
         db=db,
         instances=instances,
@@ -111,8 +113,9 @@ def services(db: Database) -> Services:
         provisioning=provisioning,
         access=access,
         jit=JitProvisioning(db, provisioning.service, access.principals, provisioning.rules),
-        data=Data.build(db, Settings(secret_key=TEST_SECRET), access),
+        data=data,
         folders=FolderService(db, access, member_catalogs()),
+        templates=TemplateService(db, access.permissions, data.datasets),
     )
 
 

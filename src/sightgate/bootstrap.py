@@ -10,6 +10,7 @@ from sightgate.analytics.access_keys import AccessKeyService
 from sightgate.analytics.assets.folders import FolderService
 from sightgate.analytics.assets.members import MemberCatalogs, TableCatalog
 from sightgate.analytics.assets.model import MemberType
+from sightgate.analytics.assets.templates import TemplateService
 from sightgate.analytics.assets.tree import FolderPaths
 from sightgate.analytics.data import tables as data_tables
 from sightgate.analytics.data.services import Data
@@ -38,6 +39,7 @@ class Services:
     jit: JitProvisioning
     data: Data
     folders: FolderService
+    templates: TemplateService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -58,6 +60,7 @@ class Services:
         access = Access.build(
             db, provisioning.service.truth, provisioning.rules, instances, FolderPaths()
         )
+        data = Data.build(db, settings, access)
         return cls(
             db=db,
             instances=instances,
@@ -68,8 +71,9 @@ class Services:
             provisioning=provisioning,
             access=access,
             jit=JitProvisioning(db, provisioning.service, access.principals, provisioning.rules),
-            data=Data.build(db, settings, access),
+            data=data,
             folders=FolderService(db, access, member_catalogs()),
+            templates=TemplateService(db, access.permissions, data.datasets),
         )
 
 

@@ -7,6 +7,7 @@ from alembic import context
 import sightgate.analytics.access.tables
 import sightgate.analytics.assets.dashboard_tables
 import sightgate.analytics.assets.tables
+import sightgate.analytics.assets.template_tables
 import sightgate.analytics.data.tables
 import sightgate.analytics.directory.tables
 import sightgate.analytics.mapping.tables
