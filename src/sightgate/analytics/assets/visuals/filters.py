@@ -201,10 +201,11 @@ class _Filter:
 
     # -- helpers ----------------------------------------------------------------------
 
-    def _add(self, match: str | None, subject: str | None = None) -> None:
-        """``match`` (None: every value) under the filter's NullOption."""
+    def _add(self, match: str | None, subject: str | None = None, nulls: object = None) -> None:
+        """``match`` (None: every value) under the filter's ``NullOption`` (``nulls``
+        for a category filter, whose configuration holds it)."""
         subject = subject or self.expression
-        option = self.body.get("NullOption") or "NON_NULLS_ONLY"
+        option = nulls or self.body.get("NullOption") or "NON_NULLS_ONLY"
         if option == "NULLS_ONLY":
             condition: str | None = f"isNull({subject})"
         elif option == "ALL_VALUES":
@@ -260,8 +261,9 @@ class _Filter:
         kind, configuration = variant(
             self.body.get("Configuration"), CATEGORY_CONFIGURATIONS, f"{self.where}.Configuration"
         )
+        nulls = configuration.get("NullOption")
         if self._select_all(configuration):
-            self._add(None)
+            self._add(None, nulls=nulls)
             return
         if self.selection is not None:
             raw: Sequence[object] = self.selection
@@ -274,7 +276,7 @@ class _Filter:
             raw = list(configuration.get("CategoryValues") or [])
         values = self._typed(raw, self._type(self.expression))
         operator = configuration.get("MatchOperator")
-        self._add(self._match(operator, values) if values else None)
+        self._add(self._match(operator, values) if values else None, nulls=nulls)
 
     def _match(self, operator: object, values: tuple[Value, ...]) -> str:
         subject = self.expression
