@@ -67,13 +67,13 @@ _matcher(
     "startsWith",
     "startsWith(expression, substring [, CASE_SENSITIVE | CASE_INSENSITIVE])",
     "Whether the expression begins with the substring.",
-    lambda a, b: exp.EQ(this=exp.Left(this=a, expression=exp.Length(this=b)), expression=b),
+    lambda a, b: exp.EQ(this=exp.Left(this=a, expression=exp.Length(this=b.copy())), expression=b),
 )
 _matcher(
     "endsWith",
     "endsWith(expression, substring [, CASE_SENSITIVE | CASE_INSENSITIVE])",
     "Whether the expression ends with the substring.",
-    lambda a, b: exp.EQ(this=exp.Right(this=a, expression=exp.Length(this=b)), expression=b),
+    lambda a, b: exp.EQ(this=exp.Right(this=a, expression=exp.Length(this=b.copy())), expression=b),
 )
 
 
