@@ -3,7 +3,7 @@ control selection) against hand-written SQL, on DuckDB and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -320,7 +320,7 @@ def test_time_range_filter(backend: Backend) -> None:
         }
     }
     spec = definition(raw_table(), filter_groups=[filter_group(rolling)])
-    last_year = datetime(datetime.now().year - 1, 1, 1)
+    last_year = datetime(datetime.now(UTC).year - 1, 1, 1)
     assert _rows(backend, spec) == _where(
         backend, "order_date > ? OR order_date IS NULL", (last_year,)
     )

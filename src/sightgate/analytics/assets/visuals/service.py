@@ -201,6 +201,11 @@ class _Drawing:
         config = body.get("ChartConfiguration")
         wells = config.get("FieldWells") if isinstance(config, Mapping) else None
         named = set(_identifiers_in(wells))
+        undeclared = sorted(named - set(self.identifiers))
+        if undeclared:
+            raise ValidationError(
+                "DataSetIdentifier", f"dataset identifier {undeclared[0]!r} is not declared"
+            )
         if not named and len(self.identifiers) == 1:
             named = set(self.identifiers)
         if len(named) != 1:
@@ -211,10 +216,6 @@ class _Drawing:
                 else f"the visual's fields name several datasets: {', '.join(sorted(named))}",
             )
         (identifier,) = named
-        if identifier not in self.identifiers:
-            raise ValidationError(
-                "DataSetIdentifier", f"dataset identifier {identifier!r} is not declared"
-            )
         return identifier
 
 
