@@ -84,6 +84,7 @@ def services(db: Database) -> Services:
     from sightgate.analytics.access_keys import AccessKeyService
     from sightgate.analytics.assets.folders import FolderService
     from sightgate.analytics.assets.templates import TemplateService
+    from sightgate.analytics.assets.themes import ThemeService
     from sightgate.analytics.assets.tree import FolderPaths
     from sightgate.analytics.data.services import Data
     from sightgate.analytics.directory.services import Directory
@@ -116,6 +117,7 @@ def services(db: Database) -> Services:
         data=data,
         folders=FolderService(db, access, member_catalogs()),
         templates=TemplateService(db, access.permissions, data.datasets),
+        themes=ThemeService(db, access.permissions),
     )
 
 

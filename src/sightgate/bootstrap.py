@@ -11,6 +11,7 @@ from sightgate.analytics.assets.folders import FolderService
 from sightgate.analytics.assets.members import MemberCatalogs, TableCatalog
 from sightgate.analytics.assets.model import MemberType
 from sightgate.analytics.assets.templates import TemplateService
+from sightgate.analytics.assets.themes import ThemeService
 from sightgate.analytics.assets.tree import FolderPaths
 from sightgate.analytics.data import tables as data_tables
 from sightgate.analytics.data.services import Data
@@ -40,6 +41,7 @@ class Services:
     data: Data
     folders: FolderService
     templates: TemplateService
+    themes: ThemeService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -74,6 +76,7 @@ class Services:
             data=data,
             folders=FolderService(db, access, member_catalogs()),
             templates=TemplateService(db, access.permissions, data.datasets),
+            themes=ThemeService(db, access.permissions),
         )
 
 

@@ -5,7 +5,7 @@ A ``TemplateVersionDefinition`` is a dashboard definition whose datasets are
 placeholders: ``DataSetConfigurations`` [{``Placeholder``, ``DataSetSchema``
 {``ColumnSchemaList``}, ``ColumnGroupSchemaList``}] stand where a dashboard has
 ``DataSetIdentifierDeclarations``, and every ``DataSetIdentifier`` in the definition
-names a placeholder. It is stored as given. Going in (``from_analysis``), an analysis's
+names a placeholder (``definitions.check_template`` checks the rest). Going in (``from_analysis``), an analysis's
 identifiers become the placeholders its ``DataSetReferences`` give, with the schema of
 each dataset; going out (``instantiate``), each placeholder becomes an identifier
 declared with the dataset a ``DataSetReference`` gives, after checking the dataset has
@@ -16,7 +16,7 @@ dashboard over each customer's dataset.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,36 +120,6 @@ def placeholders(definition: object, field: str = "Definition") -> tuple[Placeho
         )
         found[name] = Placeholder(name, tuple(columns.values()))
     return tuple(found.values())
-
-
-def identifier_uses(definition: Mapping[str, Any], field: str) -> Iterator[tuple[str, object]]:
-    """Every ``DataSetIdentifier`` member anywhere in ``definition``: (its JSON path,
-    its value), walked without recursion (definitions nest deep)."""
-    stack: list[tuple[str, object]] = [(field, definition)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, dict):
-            for key, member in value.items():
-                if key == IDENTIFIER:
-                    yield f"{path}.{key}", member
-                elif isinstance(member, dict | list):
-                    stack.append((f"{path}.{key}", member))
-        elif isinstance(value, list):
-            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
-
-
-def dangling_identifiers(
-    definition: Mapping[str, Any], declared: Sequence[str], field: str = "Definition"
-) -> list[tuple[str, str]]:
-    """(path, message) for every ``DataSetIdentifier`` that names none of ``declared``,
-    in path order."""
-    known = set(declared)
-    problems = [
-        (path, f"{value!r} is not a declared dataset placeholder")
-        for path, value in identifier_uses(definition, field)
-        if value not in known
-    ]
-    return sorted(problems)
 
 
 def parse_references(entries: object, field: str = "DataSetReferences") -> list[Reference]:

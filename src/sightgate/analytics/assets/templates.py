@@ -24,6 +24,7 @@ from sightgate.analytics.access.actions import ResourceType
 from sightgate.analytics.access.permissions import PermissionService, parse_permissions
 from sightgate.analytics.assets import template_definitions as defs
 from sightgate.analytics.assets.dashboard_tables import analyses
+from sightgate.analytics.assets.definitions import check_template, parse_strategy
 from sightgate.analytics.assets.template_tables import templates as tables
 from sightgate.analytics.assets.versioned import (
     Asset,
@@ -47,7 +48,6 @@ _ARN = re.compile(
     r"arn:aws:quicksight:(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12}):template/"
     r"(?P<id>[A-Za-z0-9_-]+)(?:/version/(?P<version>[0-9]{1,18})|/alias/(?P<alias>[^/]+))?"
 )
-_MODES = ("STRICT", "LENIENT")
 
 
 class DataSetColumns(Protocol):
@@ -79,19 +79,6 @@ class TemplateVersionInput:
             "source_entity_arn": self.source_entity_arn,
             "errors": self.errors,
         }
-
-
-def sheets_of(definition: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``TemplateVersion.Sheets``: each sheet's ``SheetId`` and ``Name``."""
-    sheets = definition.get("Sheets")
-    found: list[dict[str, Any]] = []
-    for sheet in sheets if isinstance(sheets, list) else []:
-        if isinstance(sheet, dict) and isinstance(sheet.get("SheetId"), str):
-            entry = {"SheetId": sheet["SheetId"]}
-            if isinstance(sheet.get("Name"), str):
-                entry["Name"] = sheet["Name"]
-            found.append(entry)
-    return found
 
 
 class TemplateService:
@@ -235,7 +222,7 @@ class TemplateService:
         """The definition a request gives (exactly one of ``Definition`` and
         ``SourceEntity``), checked under its ``ValidationStrategy`` before any write
         (the versions and analyses it reads are kept as they were read)."""
-        mode = _mode(request)
+        strategy = parse_strategy(request.get("ValidationStrategy"))
         definition, source = request.get("Definition"), request.get("SourceEntity")
         if (definition is None) == (source is None):
             raise ValidationError("Definition", "give exactly one of Definition and SourceEntity")
@@ -244,18 +231,10 @@ class TemplateService:
         if source is not None:
             definition, source_arn = self._from_source(account_id, source)
             field = "SourceEntity"
-        if not isinstance(definition, dict):
-            raise ValidationError("Definition", "must be an object")
-        declared = [p.name for p in defs.placeholders(definition, field)]
-        problems = defs.dangling_identifiers(definition, declared, field)
-        if problems and mode == "STRICT":
-            path, message = problems[0]
-            raise ValidationError(path, message)
-        errors = [
-            {"Type": "DATA_SET_NOT_FOUND", "Message": message, "ViolatedEntities": [{"Path": path}]}
-            for path, message in problems
-        ]
-        return TemplateVersionInput(definition, source_arn, errors)
+        checked = check_template(definition, strategy, field)
+        defs.placeholders(checked.definition, field)
+        errors = [_template_error(error) for error in checked.errors]
+        return TemplateVersionInput(checked.definition, source_arn, errors)
 
     def _from_source(self, account_id: str, source: object) -> tuple[dict[str, Any], str]:
         """(definition, source ARN) of a ``SourceEntity``: a template's version copied,
@@ -307,11 +286,12 @@ class TemplateService:
         return definition
 
 
-def _mode(request: Mapping[str, Any]) -> str:
-    strategy = request.get("ValidationStrategy")
-    if strategy is None:
-        return "STRICT"
-    mode = strategy.get("Mode") if isinstance(strategy, dict) else None
-    if mode not in _MODES:
-        raise ValidationError("ValidationStrategy.Mode", "must be STRICT or LENIENT")
-    return str(mode)
+_TEMPLATE_ERROR_TYPES = frozenset({"SOURCE_NOT_FOUND", "DATA_SET_NOT_FOUND", "INTERNAL_FAILURE"})
+
+
+def _template_error(error: dict[str, Any]) -> dict[str, Any]:
+    """A definition problem as a ``TemplateError``, whose type enum is narrower than a
+    dashboard's: a missing column or parameter is a source not found."""
+    if error.get("Type") in _TEMPLATE_ERROR_TYPES:
+        return error
+    return {**error, "Type": "SOURCE_NOT_FOUND"}

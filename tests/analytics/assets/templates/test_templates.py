@@ -22,7 +22,12 @@ from sightgate.platform.errors import (
     StateConflictError,
     ValidationError,
 )
-from tests.analytics.assets.templates.conftest import SALES_DEFINITION, arn, definition
+from tests.analytics.assets.templates.conftest import (
+    SALES_DEFINITION,
+    arn,
+    definition,
+    sales_schema,
+)
 from tests.analytics.conftest import (
     ACCOUNT,
     ACTOR,
@@ -303,14 +308,28 @@ def test_strict_refuses_an_undeclared_identifier_and_lenient_reports_it(
     assert refused.value.field == "Definition.CalculatedFields[0].DataSetIdentifier"
     assert set(rows(services).values()) == {0}
     saved = create(templates, Definition=dangling, ValidationStrategy={"Mode": "LENIENT"})
+    path = "Definition.CalculatedFields[0].DataSetIdentifier"
     assert saved.version.values["errors"] == [
         {
             "Type": "DATA_SET_NOT_FOUND",
-            "Message": "'ghost' is not a declared dataset placeholder",
-            "ViolatedEntities": [{"Path": "Definition.CalculatedFields[0].DataSetIdentifier"}],
+            "Message": f"{path}: no dataset is declared as 'ghost'",
+            "ViolatedEntities": [{"Path": path}],
         }
     ]
     assert templates.describe(ACCOUNT, "sales")[1].values["definition"] == dangling
+
+
+def test_a_column_outside_the_placeholders_schema_is_a_template_error(
+    templates: TemplateService,
+) -> None:
+    unknown = definition()
+    bar = unknown["Sheets"][0]["Visuals"][0]["BarChartVisual"]
+    wells = bar["ChartConfiguration"]["FieldWells"]["BarChartAggregatedFieldWells"]
+    wells["Category"][0]["CategoricalDimensionField"]["Column"]["ColumnName"] = "planet"
+    with pytest.raises(ValidationError, match="planet"):
+        create(templates, Definition=unknown)
+    saved = create(templates, Definition=unknown, ValidationStrategy={"Mode": "LENIENT"})
+    assert [e["Type"] for e in saved.version.values["errors"]] == ["SOURCE_NOT_FOUND"]
 
 
 @pytest.mark.parametrize(
@@ -327,12 +346,17 @@ def test_strict_refuses_an_undeclared_identifier_and_lenient_reports_it(
                     DataSetConfigurations=[
                         {
                             "Placeholder": "sales",
-                            "DataSetSchema": {"ColumnSchemaList": [{"Name": "x"}, {"Name": "x"}]},
+                            "DataSetSchema": {
+                                "ColumnSchemaList": [
+                                    *sales_schema()["ColumnSchemaList"],
+                                    {"Name": "region"},
+                                ]
+                            },
                         }
                     ]
                 )
             },
-            "Definition.DataSetConfigurations[0].DataSetSchema.ColumnSchemaList[1].Name",
+            "Definition.DataSetConfigurations[0].DataSetSchema.ColumnSchemaList[2].Name",
         ),
         ({"Definition": None}, "Definition"),
         ({"SourceEntity": {"SourceTemplate": {"Arn": "nope"}}}, "Definition"),

@@ -13,6 +13,8 @@ from sightgate.protocols.aws.handlers.quicksight import (
     namespaces,
     roles,
     tags,
+    templates,
+    themes,
     users,
 )
 
@@ -28,4 +30,6 @@ HANDLERS = (
     data_sets.HANDLERS,
     ingestions.HANDLERS,
     folders.HANDLERS,
+    templates.HANDLERS,
+    themes.HANDLERS,
 )

@@ -1,13 +1,16 @@
-"""QuickSight tags on namespaces, users, groups and folders, addressed by ARN."""
+"""QuickSight tags on namespaces, users, groups, folders, templates and themes,
+addressed by ARN."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from sightgate.analytics.assets.tags import FolderTagService
 from sightgate.analytics.directory.model import Tag
 from sightgate.analytics.directory.tags import TagService
+from sightgate.platform.events import Actor
 from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.handlers.registry import OK, Handlers, Operation, Output, Params
 from sightgate.protocols.aws.handlers.rules import by_resource_arn
@@ -23,20 +26,37 @@ def tag_json(tag: Tag) -> Output:
     return {"Key": tag.key, "Value": tag.value}
 
 
-_FOLDER_ARN = re.compile(r"arn:[^:]+:quicksight:[^:]*:[0-9]{12}:folder/.+", re.DOTALL)
+_ASSET_ARN = re.compile(r"arn:[^:]+:quicksight:[^:]*:[0-9]{12}:(?P<type>[a-z]+)/.+", re.DOTALL)
+
+
+class TagStore(Protocol):
+    """The tag operations on the resources one service keeps."""
+
+    def tag_resource(
+        self, account_id: str, resource_arn: str, tags: Sequence[Tag], *, actor: Actor
+    ) -> None: ...
+
+    def untag_resource(
+        self, account_id: str, resource_arn: str, tag_keys: Sequence[str], *, actor: Actor
+    ) -> None: ...
+
+    def list_tags_for_resource(self, account_id: str, resource_arn: str) -> list[Tag]: ...
 
 
 @dataclass(frozen=True)
 class ResourceTags:
-    """Each context keeps the tags of its own resources: folders theirs, the directory
-    its namespaces', users' and groups'."""
+    """Each context keeps the tags of its own resources: the assets theirs (by the ARN's
+    resource type: ``folder``, ``template``, ``theme``), the directory its namespaces',
+    users' and groups'."""
 
     directory: TagService
-    folders: FolderTagService
+    assets: Mapping[str, TagStore]
 
-    def of(self, arn: str) -> TagService | FolderTagService:
+    def of(self, arn: str) -> TagStore:
         """The service that keeps the tags of the resource ``arn`` names."""
-        return self.folders if _FOLDER_ARN.fullmatch(arn) else self.directory
+        found = _ASSET_ARN.fullmatch(arn)
+        store = self.assets.get(found["type"]) if found else None
+        return store if store is not None else self.directory
 
 
 def tag_resource(tags: ResourceTags, ctx: RequestContext, params: Params) -> Output:
@@ -62,7 +82,14 @@ def list_tags_for_resource(tags: ResourceTags, ctx: RequestContext, params: Para
 
 HANDLERS = Handlers(
     "quicksight",
-    lambda services: ResourceTags(services.directory.tags, services.folders.tags),
+    lambda services: ResourceTags(
+        services.directory.tags,
+        {
+            "folder": services.folders.tags,
+            "template": services.templates.assets,
+            "theme": services.themes.assets,
+        },
+    ),
     (
         Operation("TagResource", tag_resource, by_resource_arn),
         Operation("UntagResource", untag_resource, by_resource_arn),
