@@ -144,6 +144,14 @@ def chart(kind: str, visual: Mapping[str, Any], ctx: VisualContext) -> Drawn:
     return output(fields, ctx.run(fields, order, limit))
 
 
+KPI_WELLS = ("Values", "TargetValues", "TrendGroups")
+TABLE_WELLS = (
+    "TableAggregatedFieldWells.GroupBy",
+    "TableAggregatedFieldWells.Values",
+    "TableUnaggregatedFieldWells.Values",
+)
+
+
 def kpi(visual: Mapping[str, Any], ctx: VisualContext) -> Drawn:
     """A KPI: its value and target, per trend group when it has one (the series, in
     trend order: the last row is the current period)."""

@@ -31,6 +31,7 @@ from .fields import WellField, dimension, measure
 from .model import ColumnRole, UnsupportedError, VisualColumn
 
 GROUPING = "GROUPING"
+PIVOT_WELLS = ("Rows", "Columns", "Values")
 MAX_LEVELS = 64
 """Most grouped queries one pivot table may ask (levels of rows times levels of columns)."""
 

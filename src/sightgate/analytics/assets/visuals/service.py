@@ -23,13 +23,13 @@ from sightgate.analytics.data.model import DataSet, Value
 from sightgate.analytics.data.query.security import Viewer
 from sightgate.platform.errors import NotFoundError, SightgateError, ValidationError
 
-from .charts import CHARTS, Drawn, chart, kpi, table
+from .charts import CHARTS, KPI_WELLS, TABLE_WELLS, Drawn, chart, kpi, table
 from .context import Queries, VisualContext
 from .fields import Formats
 from .filters import FilterGroups
 from .model import SheetData, UnsupportedError, VisualData, VisualState
 from .parameters import Parameter, resolve
-from .pivot import pivot
+from .pivot import PIVOT_WELLS, pivot
 from .scope import FieldScope
 from .times import WEEKDAYS
 
@@ -42,6 +42,14 @@ BUILDERS: Mapping[str, Builder] = {
     "PivotTableVisual": pivot,
 }
 """The visual types sightgate draws; any other answers ``unsupported``."""
+
+WELLS: Mapping[str, tuple[str, ...]] = {
+    **{kind: (*spec.dimensions, *spec.measures) for kind, spec in CHARTS.items()},
+    "KPIVisual": KPI_WELLS,
+    "TableVisual": TABLE_WELLS,
+    "PivotTableVisual": PIVOT_WELLS,
+}
+"""The field wells each supported visual type reads."""
 
 
 def _now() -> datetime:
