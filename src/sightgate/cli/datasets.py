@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,6 +20,7 @@ from sightgate.cli.shared import (
     console,
     group,
     print_json,
+    print_table,
     say,
     services,
     settings,
@@ -159,3 +161,88 @@ def _line(ingestion: Ingestion) -> str:
         f" ingested, {ingestion.rows_dropped or 0:,} dropped"
         f" ({ingestion.seconds if ingestion.seconds is not None else '?'} s)"
     )
+
+
+# -- preview --------------------------------------------------------------------------
+
+
+def _tags(values: list[str] | None) -> dict[str, str] | None:
+    if not values:
+        return None
+    tags: dict[str, str] = {}
+    for value in values:
+        key, sep, tag = value.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{value!r} is not KEY=VALUE", param_hint="--tag")
+        tags[key] = tag
+    return tags
+
+
+@datasets_app.command("preview")
+def preview(
+    account_id: AccountIdOption,
+    data_set_id: Annotated[str, typer.Option("--data-set-id", help="The dataset's id.")],
+    as_user: Annotated[
+        str | None, typer.Option("--as-user", help="Preview as this analytics user.")
+    ] = None,
+    namespace: Annotated[
+        str, typer.Option("--namespace", help="The user's (or session's) namespace.")
+    ] = "default",
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="KEY=VALUE session tag of an anonymous session (repeatable)."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows to show (1 to 10,000).")] = 20,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Also show the rules that matched and the SQL.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """What a user, or an anonymous session with these tags, sees of a dataset."""
+    from sightgate.analytics.data.preview import PreviewRequest
+
+    result = services().data.preview.preview(
+        PreviewRequest(
+            account_id=account_id,
+            data_set_id=data_set_id,
+            user_name=as_user,
+            namespace=namespace,
+            tags=_tags(tag),
+            limit=limit,
+            explain=explain,
+        )
+    )
+    document: dict[str, Any] = {
+        "Columns": [{"Name": c.name, "Type": c.type.value} for c in result.columns],
+        "Rows": [[_json_cell(v) for v in row] for row in result.rows],
+        "RowCount": result.row_count,
+    }
+    why = result.explanation
+    if why is not None:
+        document["Explain"] = {
+            "MatchedRules": [{"Via": r.via, "Values": dict(r.values)} for r in why.matched_rules],
+            "RestrictedColumns": list(why.restricted_columns),
+            "Sql": why.sql,
+            "Parameters": [_json_cell(v) for v in why.parameters],
+        }
+    if as_json:
+        print_json(document)
+        return
+    names = [c["Name"] for c in document["Columns"]]
+    print_table([dict(zip(names, row, strict=True)) for row in document["Rows"]], names)
+    say(f"{result.row_count} row(s)")
+    if why is not None:
+        for rule in document["Explain"]["MatchedRules"]:
+            say(f"rule via {rule['Via']}: {rule['Values']}")
+        say(f"restricted columns: {', '.join(why.restricted_columns) or 'none'}")
+        console().print(why.sql, markup=False, highlight=False)
+        say(f"parameters: {document['Explain']['Parameters']}")
+
+
+def _json_cell(value: object) -> Any:
+    """A cell as JSON: dates and decimals as text, the rest as they are."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)

@@ -1,5 +1,5 @@
 """The data context's services, built together: the catalog (data sources, datasets),
-SPICE and the query engine, on one database."""
+SPICE, the query engine and previews, on one database."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sightgate.analytics.access.services import Access
 from sightgate.analytics.data.datasets import DataSetService
+from sightgate.analytics.data.preview import PreviewService
+from sightgate.analytics.data.query.service import QueryService
 from sightgate.analytics.data.sources import DataSourceService
 from sightgate.analytics.data.spice.build import BuildLimits
 from sightgate.analytics.data.spice.runner import IngestionRunner
@@ -14,6 +16,7 @@ from sightgate.analytics.data.spice.service import SpiceService
 from sightgate.analytics.data.spice.versions import Layout, SpiceVersions
 from sightgate.config import Settings
 from sightgate.platform.db import Database
+from sightgate.platform.execution import Execution
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Data:
     sources: DataSourceService
     datasets: DataSetService
     spice: SpiceService
+    queries: QueryService
+    preview: PreviewService
 
     @classmethod
     def build(cls, db: Database, settings: Settings, access: Access) -> Data:
@@ -45,7 +50,16 @@ class Data:
             spice=spice,
             versions=SpiceVersions.current,
         )
-        return cls(sources=sources, datasets=datasets, spice=spice)
+        queries = QueryService(
+            datasets, sources, settings, Execution(db, analytical_workers=settings.query_workers)
+        )
+        return cls(
+            sources=sources,
+            datasets=datasets,
+            spice=spice,
+            queries=queries,
+            preview=PreviewService(datasets, queries, access.authorizer),
+        )
 
     def ingestion_runner(self, settings: Settings) -> IngestionRunner:
         """A runner building this process's share of the queued ingestions."""
