@@ -35,6 +35,9 @@ def test_the_environment_rebuilds_the_same_settings(monkeypatch: pytest.MonkeyPa
         s3_region="eu-central-1",
         spice_dir=Path("/srv/spice"),
         spice_max_upload_bytes=12345,
+        query_timeout_ms=5000,
+        query_row_limit=500,
+        query_workers=3,
     )
     assert set(given.model_fields_set) == set(Settings.model_fields)  # every field is given
     for name, value in given.environment().items():
