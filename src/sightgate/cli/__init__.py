@@ -15,7 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from sightgate.cli import analytics, datasets, events, identity, scim, server
+from sightgate.cli import analytics, dashboards, datasets, events, identity, scim, server
 from sightgate.cli.shared import DatabaseUrlOption, DataDirOption, set_global_options
 
 app = typer.Typer(
@@ -40,6 +40,7 @@ for sub, name in (
     (analytics.keys_app, "keys"),
     (analytics.provisioning_app, "provisioning"),
     (datasets.datasets_app, "datasets"),
+    (dashboards.dashboards_app, "dashboards"),
 ):
     app.add_typer(sub, name=name)
 
