@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sightgate.analytics.access.authorizer import may_change_identity_source_records
 from sightgate.analytics.access.services import Access
 from sightgate.analytics.access_keys import AccessKeyService
+from sightgate.analytics.assets.analyses import AnalysisService
+from sightgate.analytics.assets.dashboards import DashboardService
 from sightgate.analytics.assets.folders import FolderService
 from sightgate.analytics.assets.members import MemberCatalogs, TableCatalog
 from sightgate.analytics.assets.model import MemberType
 from sightgate.analytics.assets.templates import TemplateService
 from sightgate.analytics.assets.themes import ThemeService
 from sightgate.analytics.assets.tree import FolderPaths
+from sightgate.analytics.assets.versions import ContentBuilder
 from sightgate.analytics.data import tables as data_tables
 from sightgate.analytics.data.services import Data
 from sightgate.analytics.directory.services import Directory
@@ -23,6 +27,7 @@ from sightgate.identity.directory import IdentityStoreService
 from sightgate.identity.instances import InstanceService
 from sightgate.identity.scim_tokens import ScimTokenService
 from sightgate.platform.db import Database
+from sightgate.platform.errors import NotFoundError
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,29 @@ class Services:
             templates=TemplateService(db, access.permissions, data.datasets),
             themes=ThemeService(db, access.permissions),
         )
+
+    @cached_property
+    def asset_content(self) -> ContentBuilder:
+        """How dashboards and analyses check their content: the data catalog's datasets,
+        the templates, and the themes (built once, on first use)."""
+        return ContentBuilder(self.data.datasets, self.templates, self._theme_exists)
+
+    def _theme_exists(self, account_id: str, theme_arn: str) -> bool:
+        try:
+            self.themes.resolve(account_id, theme_arn)
+        except NotFoundError:
+            return False
+        return True
+
+    @cached_property
+    def dashboards(self) -> DashboardService:
+        """Dashboards, their versions, permissions and search."""
+        return DashboardService(self.db, self.access, self.asset_content)
+
+    @cached_property
+    def analyses(self) -> AnalysisService:
+        """Analyses, their permissions, deletion and search."""
+        return AnalysisService(self.db, self.access, self.asset_content)
 
 
 def member_catalogs() -> MemberCatalogs:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sightgate.protocols.aws.handlers.quicksight import (
     accounts,
+    analyses,
+    dashboards,
     data_sets,
     data_sources,
     folders,
@@ -30,6 +32,8 @@ HANDLERS = (
     data_sets.HANDLERS,
     ingestions.HANDLERS,
     folders.HANDLERS,
+    dashboards.HANDLERS,
+    analyses.HANDLERS,
     templates.HANDLERS,
     themes.HANDLERS,
 )
