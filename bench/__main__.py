@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         result = data.run(data_sizes, args.postgres_url)
         print()
         print(data.report(result))
-        missed += _save(f"{data.NAME}{suffix}", result, command)
+        missed += _save(args.name or f"{data.NAME}{suffix}", result, command)
     return 1 if args.strict and missed else 0
 
 
