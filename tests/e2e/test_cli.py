@@ -121,6 +121,43 @@ def test_demo_load_twice_creates_once(env: dict[str, str]) -> None:
     assert first["IdentityStoreId"] == second["IdentityStoreId"]
     assert (first["AccountSubscribed"], second["AccountSubscribed"]) == (True, False)
     assert len(run_json(env, "users", "list")["Users"]) == 10
+    assert first["DataSetsCreated"] == [
+        "common-sales-rls-rules",
+        "common-sales",
+        "red-sales",
+        "blue-sales",
+    ]
+    assert second["DataSetsCreated"] == []
+
+
+def _customers(env: dict[str, str], data_set_id: str, user: str) -> set[str]:
+    found = run_json(
+        env,
+        "datasets",
+        "preview",
+        "--account-id",
+        "111122223333",
+        "--data-set-id",
+        data_set_id,
+        "--as-user",
+        user,
+        "--limit",
+        "10000",
+    )
+    assert [c["Name"] for c in found["Columns"]][:2] == ["customer", "region"]
+    return {row[0] for row in found["Rows"]}
+
+
+def test_the_demo_datasets_hold_rows_restricted_by_the_scenario_rules(
+    env: dict[str, str],
+) -> None:
+    run_json(env, "demo", "load")
+    run_json(env, "provisioning", "reconcile", "--account-id", "111122223333")
+    assert _customers(env, "common-sales", "internal-admin-1") == {"red_customer", "blue_customer"}
+    assert _customers(env, "common-sales", "red-customer-reader-1") == {"red_customer"}
+    assert _customers(env, "common-sales", "blue-customer-reader-1") == {"blue_customer"}
+    assert _customers(env, "red-sales", "red-customer-reader-1") == {"red_customer"}
+    assert _customers(env, "blue-sales", "internal-admin-1") == {"blue_customer"}
 
 
 DEMO_DOMAINS = {

@@ -292,5 +292,5 @@ def demo_load(as_json: JsonOption = False) -> None:
     """Load the demo scenario (idempotent)."""
     from sightgate.demo.loader import load_demo
 
-    summary = load_demo(services()).to_json()
+    summary = load_demo(services(), settings()).to_json()
     output(summary, as_json, list(summary))

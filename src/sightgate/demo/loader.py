@@ -1,8 +1,9 @@
 """Loads the demo scenario through the services; running it twice changes nothing.
 
 So far it loads what exists of the product: the Identity Center instance, the identity
-store's users (with names and e-mails), groups and memberships, and the analytics account
-subscribed with the blog's role groups (users reach it through provisioning).
+store's users (with names and e-mails), groups and memberships, the analytics account
+subscribed with the blog's role groups (users reach it through provisioning), and the
+datasets with generated rows (``demo/datasets.py``).
 
 A store loaded by an older demo, whose users had no names or e-mails, gets them on the
 next load; whatever a user already has is kept.
@@ -19,6 +20,8 @@ import yaml
 
 from sightgate.analytics.directory.model import SubscriptionRequest
 from sightgate.bootstrap import Services
+from sightgate.config import Settings
+from sightgate.demo.datasets import load_datasets
 from sightgate.identity.model import Email, GroupFields, InstanceType, Name, User, UserFields
 from sightgate.platform.errors import NotFoundError
 from sightgate.platform.events import Actor
@@ -38,6 +41,7 @@ class DemoSummary:
     groups_created: int
     memberships_created: int
     account_subscribed: bool
+    data_sets_created: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -49,6 +53,7 @@ class DemoSummary:
             "GroupsCreated": self.groups_created,
             "MembershipsCreated": self.memberships_created,
             "AccountSubscribed": self.account_subscribed,
+            "DataSetsCreated": list(self.data_sets_created),
         }
 
 
@@ -59,7 +64,9 @@ def load_scenario_file() -> dict[str, Any]:
     return data
 
 
-def load_demo(services: Services, scenario: dict[str, Any] | None = None) -> DemoSummary:
+def load_demo(
+    services: Services, settings: Settings, scenario: dict[str, Any] | None = None
+) -> DemoSummary:
     """Create whatever of the scenario is missing."""
     scenario = scenario or load_scenario_file()
     account_id = str(scenario["analytics_account"]["aws_account_id"])
@@ -105,6 +112,7 @@ def load_demo(services: Services, scenario: dict[str, Any] | None = None) -> Dem
     for group_name, user_ids in members.items():
         added = identity.add_members(store_id, group_ids[group_name], user_ids, DEMO_ACTOR)
         memberships_created += len(added)
+    subscribed = _subscribe(services, scenario["analytics_account"], instance.instance_arn)
     return DemoSummary(
         identity_store_id=store_id,
         instance_arn=instance.instance_arn,
@@ -112,9 +120,8 @@ def load_demo(services: Services, scenario: dict[str, Any] | None = None) -> Dem
         users_updated=users_updated,
         groups_created=groups_created,
         memberships_created=memberships_created,
-        account_subscribed=_subscribe(
-            services, scenario["analytics_account"], instance.instance_arn
-        ),
+        account_subscribed=subscribed,
+        data_sets_created=tuple(load_datasets(services, settings, scenario, DEMO_ACTOR)),
     )
 
 
