@@ -353,3 +353,22 @@ def test_bad_input_leaves_nothing_behind(qs: Any, data_sets: tuple[str, str]) ->
         definition_of(qs, "built-in-theme")["ThemeArn"] == "arn:aws:quicksight::aws:theme/MIDNIGHT"
     )
     assert code_of(lambda: create(qs, "built-in-theme", small(sales))) == "ResourceExistsException"
+
+
+def test_tags_on_create_and_by_arn(qs: Any, data_sets: tuple[str, str]) -> None:
+    sales, _ = data_sets
+    create(qs, "tagged", small(sales), Tags=[{"Key": "customer", "Value": "red"}])
+    target = arn("dashboard", "tagged")
+    qs.tag_resource(ResourceArn=target, Tags=[{"Key": "tier", "Value": "gold"}])
+    assert qs.list_tags_for_resource(ResourceArn=target)["Tags"] == [
+        {"Key": "customer", "Value": "red"},
+        {"Key": "tier", "Value": "gold"},
+    ]
+    qs.untag_resource(ResourceArn=target, TagKeys=["customer"])
+    assert qs.list_tags_for_resource(ResourceArn=target)["Tags"] == [
+        {"Key": "tier", "Value": "gold"}
+    ]
+    missing = arn("dashboard", "untagged-nothing")
+    assert code_of(lambda: qs.list_tags_for_resource(ResourceArn=missing)) == (
+        "ResourceNotFoundException"
+    )

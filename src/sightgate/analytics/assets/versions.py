@@ -309,12 +309,12 @@ class AssetTags:
             apply_tags(uow, self.table, account_id, row_id, resource_arn, valid)
 
     def untag_resource(
-        self, account_id: str, resource_arn: str, keys: Sequence[str], *, actor: Actor
+        self, account_id: str, resource_arn: str, tag_keys: Sequence[str], *, actor: Actor
     ) -> None:
         """Remove tags by key; absent keys are ignored."""
-        if not keys:
+        if not tag_keys:
             raise ValidationError("TagKeys", "at least one key is required")
-        wanted = [validate_tag_key(key) for key in keys]
+        wanted = [validate_tag_key(key) for key in tag_keys]
         table = self.table
         column = table.tags.c[table.row_column]
         with UnitOfWork(self.db, actor) as uow:

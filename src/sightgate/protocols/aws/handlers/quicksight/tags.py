@@ -46,7 +46,8 @@ class TagStore(Protocol):
 @dataclass(frozen=True)
 class ResourceTags:
     """Each context keeps the tags of its own resources: the assets theirs (by the ARN's
-    resource type: ``folder``, ``template``, ``theme``), the directory its namespaces',
+    resource type: ``folder``, ``template``, ``theme``, ``dashboard``,
+    ``analysis``), the directory its namespaces',
     users' and groups'."""
 
     directory: TagService
@@ -88,6 +89,8 @@ HANDLERS = Handlers(
             "folder": services.folders.tags,
             "template": services.templates.assets,
             "theme": services.themes.assets,
+            "dashboard": services.dashboards.tags,
+            "analysis": services.analyses.tags,
         },
     ),
     (
