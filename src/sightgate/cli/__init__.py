@@ -16,6 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from sightgate.cli import analytics, dashboards, datasets, events, identity, scim, server
+from sightgate.cli.access import access_app
 from sightgate.cli.shared import DatabaseUrlOption, DataDirOption, set_global_options
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ for sub, name in (
     (analytics.provisioning_app, "provisioning"),
     (datasets.datasets_app, "datasets"),
     (dashboards.dashboards_app, "dashboards"),
+    (access_app, "access"),
 ):
     app.add_typer(sub, name=name)
 
