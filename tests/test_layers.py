@@ -68,6 +68,13 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "sightgate.protocols",
         "sightgate.cli",
     ),
+    # Embedding sits above data, assets and access; adapters sit above it.
+    "sightgate.analytics.embedding": (
+        "sightgate.analytics.provisioning",
+        "sightgate.analytics.signin",
+        "sightgate.protocols",
+        "sightgate.cli",
+    ),
     "sightgate.protocols.scim": ("sightgate.protocols.aws", "sightgate.cli"),
     "sightgate.protocols.aws": ("sightgate.protocols.scim", "sightgate.cli"),
 }

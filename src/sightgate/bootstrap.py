@@ -20,6 +20,7 @@ from sightgate.analytics.assets.versions import ContentBuilder
 from sightgate.analytics.data import tables as data_tables
 from sightgate.analytics.data.services import Data
 from sightgate.analytics.directory.services import Directory
+from sightgate.analytics.embedding.service import EmbeddingService
 from sightgate.analytics.provisioning.services import Provisioning
 from sightgate.analytics.signin.jit import JitProvisioning
 from sightgate.config import Settings
@@ -47,6 +48,8 @@ class Services:
     folders: FolderService
     templates: TemplateService
     themes: ThemeService
+    public_url: str | None = None
+    """The URL clients reach the server at (``Settings.public_url``); None: the request's."""
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -82,6 +85,7 @@ class Services:
             folders=FolderService(db, access, member_catalogs()),
             templates=TemplateService(db, access.permissions, data.datasets),
             themes=ThemeService(db, access.permissions),
+            public_url=settings.public_url,
         )
 
     @cached_property
@@ -106,6 +110,11 @@ class Services:
     def analyses(self) -> AnalysisService:
         """Analyses, their permissions, deletion and search."""
         return AnalysisService(self.db, self.access, self.asset_content)
+
+    @cached_property
+    def embedding(self) -> EmbeddingService:
+        """Embed URLs and the embed sessions they open."""
+        return EmbeddingService(self.db, self.access, self.dashboards, public_url=self.public_url)
 
 
 def member_catalogs() -> MemberCatalogs:

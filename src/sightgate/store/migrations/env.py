@@ -10,6 +10,7 @@ import sightgate.analytics.assets.tables
 import sightgate.analytics.assets.template_tables
 import sightgate.analytics.data.tables
 import sightgate.analytics.directory.tables
+import sightgate.analytics.embedding.tables
 import sightgate.analytics.mapping.tables
 import sightgate.identity.tables
 import sightgate.platform.events  # noqa: F401
