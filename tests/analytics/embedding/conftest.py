@@ -18,6 +18,9 @@ from sightgate.bootstrap import Services
 from tests.analytics.assets.dashboards.conftest import SALES_COLUMNS, Themes, add_data_set, arn
 from tests.analytics.assets.dashboards.samples import small
 from tests.analytics.conftest import ACCOUNT, ACTOR, register
+from tests.analytics.provisioning.conftest import idp, linked
+
+__all__ = ["idp", "linked"]  # fixtures of the identity-store tests
 
 REQUEST_URL = "https://embed.example.test:8443"
 VIEWER = sorted(STANDARD[ResourceType.DASHBOARD].viewer)
