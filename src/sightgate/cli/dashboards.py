@@ -1,8 +1,10 @@
-"""``sightgate dashboards``: a dashboard's sheet as one of its viewers sees it."""
+"""``sightgate dashboards``: deploy dashboards (from a definition file, or from a template
+per customer), and a dashboard's sheet as one of its viewers sees it."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,6 +12,7 @@ import typer
 from sightgate.cli.shared import (
     AccountIdOption,
     JsonOption,
+    cli_actor,
     group,
     print_json,
     print_table,
@@ -18,9 +21,10 @@ from sightgate.cli.shared import (
 )
 
 if TYPE_CHECKING:
+    from sightgate.analytics.assets.deploy import DashboardDeployer, Deployed
     from sightgate.analytics.assets.visuals import SheetData
 
-dashboards_app = group("Dashboards: render a sheet as a user sees it.")
+dashboards_app = group("Dashboards: deploy them, render a sheet as a user sees it.")
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, Any]:
@@ -129,3 +133,148 @@ def _cell(value: object) -> Any:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return str(value)
+
+
+@dashboards_app.command("deploy")
+def deploy(
+    account_id: AccountIdOption,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="A YAML or JSON file of CreateDashboard members (Name, Definition, ThemeArn, "
+            "Permissions, FolderArns, ...).",
+        ),
+    ] = None,
+    dashboard_id: Annotated[
+        str | None,
+        typer.Option(
+            "--dashboard-id",
+            help="The dashboard's id (default: the file's DashboardId; with --for-customer: "
+            "CUSTOMER-dashboard).",
+        ),
+    ] = None,
+    for_customer: Annotated[
+        str | None,
+        typer.Option(
+            "--for-customer",
+            help="Deploy the customer's copy from a template into their shared folder.",
+        ),
+    ] = None,
+    template_id: Annotated[
+        str | None, typer.Option("--template-id", help="The template (with --for-customer).")
+    ] = None,
+    data_set_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data-set-map",
+            help="PLACEHOLDER=DATASET_ID: the customer's dataset for a template placeholder.",
+        ),
+    ] = None,
+    folder_id: Annotated[
+        str | None,
+        typer.Option("--folder-id", help="The customer's shared folder (default: CUSTOMER)."),
+    ] = None,
+    theme_id: Annotated[
+        str | None,
+        typer.Option("--theme-id", help="The customer's theme (custom, or a starting theme)."),
+    ] = None,
+    groups: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group", help="A group that views the folder (default: CUSTOMER-grp; repeatable)."
+        ),
+    ] = None,
+    owner_groups: Annotated[
+        list[str] | None,
+        typer.Option("--owner-group", help="A group that owns the folder (repeatable)."),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="The dashboard's name (default: its id; --for-customer)."),
+    ] = None,
+    namespace: Annotated[
+        str, typer.Option("--namespace", help="The groups' namespace.")
+    ] = "default",
+    as_json: JsonOption = False,
+) -> None:
+    """Create or update a dashboard (a new published version when it changed); running it
+    again changes nothing. Permissions, folders and tags are added, never removed."""
+    from sightgate.analytics.assets.deploy import TemplateDeployment
+
+    customer_options = {
+        "--template-id": template_id,
+        "--data-set-map": data_set_map,
+        "--folder-id": folder_id,
+        "--theme-id": theme_id,
+        "--group": groups,
+        "--owner-group": owner_groups,
+        "--name": name,
+    }
+    if (file is None) == (for_customer is None):
+        raise typer.BadParameter("give --file or --for-customer", param_hint="--file")
+    deployer = _deployer()
+    if file is not None:
+        given = [option for option, value in customer_options.items() if value]
+        if given:
+            raise typer.BadParameter(
+                f"{', '.join(given)}: only with --for-customer", param_hint="--file"
+            )
+        done = deployer.deploy_file(file, account_id, dashboard_id, actor=cli_actor())
+        document = done.to_json("DashboardId")
+        if as_json:
+            print_json(document)
+            return
+        _say_deployed("dashboard", done)
+        return
+    assert for_customer is not None
+    if template_id is None:
+        raise typer.BadParameter("--for-customer needs --template-id", param_hint="--template-id")
+    mapped = _pairs(data_set_map, "--data-set-map")
+    repeated = [placeholder for placeholder, value in mapped.items() if isinstance(value, list)]
+    if repeated or not mapped:
+        raise typer.BadParameter(
+            f"give each placeholder once ({', '.join(repeated)} repeated)"
+            if repeated
+            else "--for-customer needs a --data-set-map for each template placeholder",
+            param_hint="--data-set-map",
+        )
+    deployment = TemplateDeployment.for_customer(
+        for_customer,
+        template_id,
+        mapped,
+        folder_id=folder_id,
+        groups=groups or (),
+        owner_groups=owner_groups or (),
+        theme_id=theme_id,
+        dashboard_id=dashboard_id,
+        dashboard_name=name,
+        namespace=namespace,
+    )
+    result = deployer.deploy_from_template(account_id, deployment, actor=cli_actor())
+    if as_json:
+        print_json(result.to_json())
+        return
+    _say_deployed("folder", result.folder)
+    _say_deployed("dashboard", result.dashboard)
+
+
+def _deployer() -> DashboardDeployer:
+    from sightgate.analytics.assets.deploy import DashboardDeployer
+
+    found = services()
+    return DashboardDeployer(
+        found.dashboards,
+        found.folders,
+        found.templates,
+        found.themes,
+        found.data.datasets,
+        found.directory.groups,
+    )
+
+
+def _say_deployed(noun: str, done: Deployed) -> None:
+    version = f" (version {done.version_number})" if done.version_number is not None else ""
+    say(f"{noun} {done.asset_id}{version}: {done.status.value.lower()}")
+    for change in done.changes:
+        say(f"  {change}")

@@ -2,8 +2,10 @@
 
 So far it loads what exists of the product: the Identity Center instance, the identity
 store's users (with names and e-mails), groups and memberships, the analytics account
-subscribed with the blog's role groups (users reach it through provisioning), and the
-datasets with generated rows (``demo/datasets.py``).
+subscribed with the blog's role groups (users reach it through provisioning), the
+datasets with generated rows (``demo/datasets.py``), and the dashboards in their shared
+folders with a theme per customer (``demo/assets.py``, which provisions the account first
+so the folders can be shared with its groups).
 
 A store loaded by an older demo, whose users had no names or e-mails, gets them on the
 next load; whatever a user already has is kept.
@@ -21,6 +23,7 @@ import yaml
 from sightgate.analytics.directory.model import SubscriptionRequest
 from sightgate.bootstrap import Services
 from sightgate.config import Settings
+from sightgate.demo.assets import load_assets
 from sightgate.demo.datasets import load_datasets
 from sightgate.identity.model import Email, GroupFields, InstanceType, Name, User, UserFields
 from sightgate.platform.errors import NotFoundError
@@ -42,6 +45,8 @@ class DemoSummary:
     memberships_created: int
     account_subscribed: bool
     data_sets_created: tuple[str, ...] = ()
+    folders_created: tuple[str, ...] = ()
+    dashboards_created: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -54,6 +59,8 @@ class DemoSummary:
             "MembershipsCreated": self.memberships_created,
             "AccountSubscribed": self.account_subscribed,
             "DataSetsCreated": list(self.data_sets_created),
+            "FoldersCreated": list(self.folders_created),
+            "DashboardsCreated": list(self.dashboards_created),
         }
 
 
@@ -113,6 +120,8 @@ def load_demo(
         added = identity.add_members(store_id, group_ids[group_name], user_ids, DEMO_ACTOR)
         memberships_created += len(added)
     subscribed = _subscribe(services, scenario["analytics_account"], instance.instance_arn)
+    data_sets = tuple(load_datasets(services, settings, scenario, DEMO_ACTOR))
+    assets = load_assets(services, scenario, DEMO_ACTOR)
     return DemoSummary(
         identity_store_id=store_id,
         instance_arn=instance.instance_arn,
@@ -121,7 +130,9 @@ def load_demo(
         groups_created=groups_created,
         memberships_created=memberships_created,
         account_subscribed=subscribed,
-        data_sets_created=tuple(load_datasets(services, settings, scenario, DEMO_ACTOR)),
+        data_sets_created=data_sets,
+        folders_created=assets.folders_created,
+        dashboards_created=assets.dashboards_created,
     )
 
 
