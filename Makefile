@@ -13,6 +13,11 @@ AWSCLI_STAMP := $(AWSCLI_VENV)/.installed
 # HOST=... or PORT=... on make's command line override them.
 SERVE_ARGS := $(if $(filter command line,$(origin HOST)),--host $(HOST)) \
 	$(if $(filter command line,$(origin PORT)),--port $(PORT))
+# The embedding SDK accepts only https:// URLs, so `make run` serves HTTPS with a local
+# self-signed certificate kept in the data directory (`sightgate tls make-cert` prints
+# its path and how to trust it, and keeps one that is still valid); SIGHTGATE_TLS_CERT
+# and SIGHTGATE_TLS_KEY in the environment name another.
+TLS_DIR := $(or $(SIGHTGATE_DATA_DIR),.sightgate)/tls
 
 .PHONY: install install-dev awscli run test test-fast lint typecheck check bench clean
 
@@ -40,9 +45,12 @@ install-dev: $(DEV_STAMP)
 
 awscli: $(AWSCLI_STAMP)
 
+run: export SIGHTGATE_TLS_CERT ?= $(TLS_DIR)/cert.pem
+run: export SIGHTGATE_TLS_KEY ?= $(TLS_DIR)/key.pem
 run: install
 	$(BIN)/sightgate db upgrade
 	$(BIN)/sightgate demo load
+	$(BIN)/sightgate tls make-cert --out-dir $(TLS_DIR)
 	$(BIN)/sightgate serve $(strip $(SERVE_ARGS))
 
 test: install-dev awscli

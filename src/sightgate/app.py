@@ -20,8 +20,11 @@ from sightgate.config import Settings
 from sightgate.logs import RequestLog
 from sightgate.protocols.aws import Credential, build_aws_app
 from sightgate.protocols.aws.handlers import account_gate, build_routes
+from sightgate.protocols.embed import routes as embed_routes
 from sightgate.protocols.scim import routes as scim_routes
 from sightgate.store.migrate import is_current
+from sightgate.web import PATH_PREFIX as STATIC_PREFIX
+from sightgate.web import StaticApp
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +174,35 @@ def create_app(services: Services, settings: Settings) -> ASGIApp:
         token_key=settings.server_secret(),
     )
     scim = scim_routes.ScimApp(services, settings.public_url)
+    embed = embed_routes.EmbedApp(embed_ports(services, settings))
     # What start-up built (the service models, the routes) lives as long as the process:
     # out of the collector's sight, a full collection no longer walks it, which paused
     # every thread for tens of milliseconds during large searches.
     gc.freeze()
-    return RequestLog(SurfaceRouter([(scim_routes.PATH_PREFIX, scim)], app, aws))
+    surfaces: list[tuple[str, ASGIApp]] = [
+        (scim_routes.PATH_PREFIX, scim),
+        (embed_routes.PATH_PREFIX, embed),
+        (STATIC_PREFIX, StaticApp()),
+    ]
+    return RequestLog(SurfaceRouter(surfaces, app, aws))
+
+
+def embed_ports(services: Services, settings: Settings) -> embed_routes.Ports:
+    """What the embed surface needs: sessions, dashboards, themes and visual data."""
+    from sightgate.analytics.assets.visuals import VisualDataService
+    from sightgate.analytics.assets.visuals.render import DashboardRenderer
+    from sightgate.platform.execution import Execution
+
+    renderer = DashboardRenderer(
+        services.dashboards,
+        services.data.datasets,
+        services.access.authorizer,
+        VisualDataService(services.data.queries),
+    )
+    return embed_routes.Ports(
+        embedding=services.embedding,
+        dashboards=services.dashboards,
+        themes=services.themes,
+        renderer=renderer,
+        execution=Execution(services.db, analytical_workers=settings.query_workers),
+    )

@@ -15,8 +15,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from sightgate.cli import analytics, dashboards, datasets, events, identity, scim, server
+from sightgate.cli import analytics, dashboards, datasets, events, identity, scim, server, tls
 from sightgate.cli.access import access_app
+from sightgate.cli.embed import embed_app
 from sightgate.cli.shared import DatabaseUrlOption, DataDirOption, set_global_options
 
 app = typer.Typer(
@@ -43,6 +44,8 @@ for sub, name in (
     (datasets.datasets_app, "datasets"),
     (dashboards.dashboards_app, "dashboards"),
     (access_app, "access"),
+    (embed_app, "embed"),
+    (tls.tls_app, "tls"),
 ):
     app.add_typer(sub, name=name)
 

@@ -7,6 +7,7 @@ import socket
 import sys
 import threading
 from contextlib import ExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -130,8 +131,29 @@ def serve(
             "[env: SIGHTGATE_WORKERS]",
         ),
     ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--tls-cert",
+            envvar="SIGHTGATE_TLS_CERT",
+            exists=True,
+            dir_okay=False,
+            help="Serve HTTPS with this PEM certificate (chain); needs --tls-key. "
+            "`sightgate tls make-cert` makes a local one [env: SIGHTGATE_TLS_CERT]",
+        ),
+    ] = None,
+    tls_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--tls-key",
+            envvar="SIGHTGATE_TLS_KEY",
+            exists=True,
+            dir_okay=False,
+            help="The certificate's PEM key [env: SIGHTGATE_TLS_KEY]",
+        ),
+    ] = None,
 ) -> None:
-    """Run the HTTP server."""
+    """Run the HTTP server (HTTPS with --tls-cert and --tls-key)."""
     import uvicorn
 
     from sightgate.bootstrap import Services
@@ -150,6 +172,11 @@ def serve(
     )
     if configured.workers > 1 and configured.resolved_database_url().startswith("sqlite"):
         raise SightgateError(ONE_EMBEDDED_PROCESS)
+    if (tls_cert is None) != (tls_key is None):
+        raise SightgateError("--tls-cert and --tls-key go together")
+    tls: dict[str, Any] = (
+        {"ssl_certfile": str(tls_cert), "ssl_keyfile": str(tls_key)} if tls_cert else {}
+    )
     sockets = listen(configured.host, configured.port, configured.workers)
     configure_logging(configured.log_level, configured.log_format)
     running = Services.build(configured)
@@ -159,7 +186,8 @@ def serve(
     in_process_worker = worker if worker is not None else configured.database_url is None
     processes = f"  processes: {configured.workers}" if configured.workers > 1 else ""
     say(
-        f"sightgate serving on http://{configured.host}:{sockets[0].getsockname()[1]}  "
+        f"sightgate serving on {'https' if tls else 'http'}://{configured.host}:"
+        f"{sockets[0].getsockname()[1]}  "
         f"store: {store}"
         f"  provisioning worker: {'in this process' if in_process_worker else 'separate'}"
         f"{processes}"
@@ -181,12 +209,12 @@ def serve(
         if configured.workers > 1:
             if delivery is None:
                 running.db.dispose()  # the workers have pools of their own
-            run_workers(configured, sockets)
+            run_workers(configured, sockets, **tls)
         else:
             from sightgate.app import create_app  # only here: workers build their own
 
             app = create_app(running, configured)
-            config = uvicorn.Config(app, log_config=None, backlog=LISTEN_BACKLOG)
+            config = uvicorn.Config(app, log_config=None, backlog=LISTEN_BACKLOG, **tls)
             uvicorn.Server(config).run(sockets=sockets)
     finally:
         for sock in sockets:
@@ -197,7 +225,7 @@ def serve(
             delivery.join(timeout=10)
 
 
-def run_workers(configured: Settings, sockets: list[socket.socket]) -> None:
+def run_workers(configured: Settings, sockets: list[socket.socket], **options: Any) -> None:
     """``configured.workers`` server processes answering on ``sockets`` (see ``listen``),
     until SIGINT/SIGTERM.
 
@@ -209,7 +237,7 @@ def run_workers(configured: Settings, sockets: list[socket.socket]) -> None:
     import os
 
     os.environ.update(configured.environment())
-    supervise(WORKER_APP, sockets, configured.workers, factory=True, log_config=None)
+    supervise(WORKER_APP, sockets, configured.workers, factory=True, log_config=None, **options)
 
 
 def supervise(app: str, sockets: list[socket.socket], workers: int, **options: Any) -> None:

@@ -17,6 +17,7 @@ from sightgate.analytics.access.authorizer import Authorizer
 from sightgate.analytics.access.permissions import Resource
 from sightgate.analytics.assets.dashboards import DashboardService
 from sightgate.analytics.data.model import DataSet
+from sightgate.analytics.data.query.security import Viewer
 from sightgate.platform.errors import AccessDeniedError, NotFoundError
 
 from .model import SheetData
@@ -60,6 +61,19 @@ class DashboardRenderer:
         target = Resource(account_id, ResourceType.DASHBOARD, saved.dashboard.arn)
         self.authorizer.require(principal, VIEW_ACTION, target)
         definition = saved.version.content.definition
+        return self.draw(principal, account_id, definition, sheet_id, parameters, selections)
+
+    def draw(
+        self,
+        viewer: Viewer,
+        account_id: str,
+        definition: Mapping[str, Any],
+        sheet_id: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        selections: Mapping[str, Any] | None = None,
+    ) -> SheetData:
+        """A sheet of ``definition`` drawn as ``viewer``, who the caller has let in (the
+        embedded viewer asks its session), with the datasets its identifiers declare."""
         found: dict[str, DataSet] = {}
         for declaration in definition.get("DataSetIdentifierDeclarations") or []:
             try:
@@ -68,4 +82,4 @@ class DashboardRenderer:
                 )
             except NotFoundError:
                 continue
-        return self.visuals.sheet(principal, definition, found, sheet_id, parameters, selections)
+        return self.visuals.sheet(viewer, definition, found, sheet_id, parameters, selections)
