@@ -36,6 +36,9 @@ class RequestContext:
     dev_mode: bool
     tokens: PageTokens = field(repr=False, compare=False)
     params: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    base_url: str = ""
+    """``scheme://host[:port]`` the request came to (its signed ``Host``), for links in
+    responses when no public URL is configured (embed URLs)."""
 
     @property
     def actor(self) -> Actor:

@@ -207,6 +207,7 @@ class AwsApi:
             dev_mode=self.dev_mode,
             tokens=self.tokens,
             params=params,
+            base_url=_base_url(scope),
         )
         output = await self._call(route, ctx, params)
         # A handler returning values its output shape cannot hold is a bug: _respond turns
@@ -345,6 +346,16 @@ def _header(scope: Scope, name: str) -> str | None:
         if key.lower() == wanted:
             return str(value.decode("latin-1"))
     return None
+
+
+def _base_url(scope: Scope) -> str:
+    """``scheme://host`` of the request: its ``Host`` header (which SigV4 signs), else
+    the address it was served on."""
+    host = _header(scope, "host")
+    if not host:
+        server = scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    return f"{scope.get('scheme', 'http')}://{host}"
 
 
 def _raw_path(scope: Scope, *, strip_root: bool = True) -> str:

@@ -55,7 +55,7 @@ def parse_json_input(service: str, operation: OperationModel, body: bytes) -> di
     shape = operation.input_shape
     if shape is None:
         return {}
-    return _validated(service, shape, _by_member_name(shape, document))
+    return _validated(service, shape, _by_member_name(shape, document), operation)
 
 
 def parse_rest_input(
@@ -105,7 +105,7 @@ def parse_rest_input(
                 raw[name] = found
         elif location is None and wire_name in document:
             raw[name] = document[wire_name]
-    return _validated(service, shape, raw)
+    return _validated(service, shape, raw, operation)
 
 
 # -- wire text to values -----------------------------------------------------------------
@@ -214,7 +214,10 @@ def _by_member_name(shape: StructureShape, document: Mapping[str, Any]) -> dict[
     return found
 
 
-def _validated(service: str, shape: StructureShape, raw: dict[str, Any]) -> dict[str, Any]:
+def _validated(
+    service: str, shape: StructureShape, raw: dict[str, Any], operation: OperationModel
+) -> dict[str, Any]:
+    _check_own_errors(service, shape, raw, operation)
     problems: list[str] = []
     result = _check_members(shape, raw, "", problems)
     if problems:
@@ -224,6 +227,24 @@ def _validated(service: str, shape: StructureShape, raw: dict[str, Any]) -> dict
             service, f"{count} validation {noun} detected: " + "; ".join(problems)
         )
     return result
+
+
+def _check_own_errors(
+    service: str, shape: StructureShape, raw: Mapping[str, Any], operation: OperationModel
+) -> None:
+    """A member whose bad value the operation answers with an error of its own, named
+    ``<Member>InvalidException`` among the errors it declares (QuickSight's
+    ``SessionLifetimeInMinutesInvalidException``), is checked first, with that code."""
+    declared = {error.name for error in operation.error_shapes}
+    for name, member in shape.members.items():
+        code = f"{name}InvalidException"
+        if code not in declared or raw.get(name) is None:
+            continue
+        problems: list[str] = []
+        _check(member, raw[name], _camel(name), problems)
+        if problems:
+            spec = models.service(service)
+            raise errors.AwsError(code, "; ".join(problems), spec.error_status(code, 400))
 
 
 def _camel(name: str) -> str:

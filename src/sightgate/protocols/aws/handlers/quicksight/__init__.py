@@ -8,6 +8,7 @@ from sightgate.protocols.aws.handlers.quicksight import (
     dashboards,
     data_sets,
     data_sources,
+    embedding,
     folders,
     groups,
     ingestions,
@@ -36,4 +37,5 @@ HANDLERS = (
     analyses.HANDLERS,
     templates.HANDLERS,
     themes.HANDLERS,
+    embedding.HANDLERS,
 )
