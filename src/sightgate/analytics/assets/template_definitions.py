@@ -5,12 +5,13 @@ A ``TemplateVersionDefinition`` is a dashboard definition whose datasets are
 placeholders: ``DataSetConfigurations`` [{``Placeholder``, ``DataSetSchema``
 {``ColumnSchemaList``}, ``ColumnGroupSchemaList``}] stand where a dashboard has
 ``DataSetIdentifierDeclarations``, and every ``DataSetIdentifier`` in the definition
-names a placeholder (``definitions.check_template`` checks the rest). Going in (``from_analysis``), an analysis's
-identifiers become the placeholders its ``DataSetReferences`` give, with the schema of
-each dataset; going out (``instantiate``), each placeholder becomes an identifier
-declared with the dataset a ``DataSetReference`` gives, after checking the dataset has
-every column of the placeholder's schema: that is how one template becomes the same
-dashboard over each customer's dataset.
+names a placeholder (``definitions.check_template`` checks the rest). Going in
+(``from_analysis``), an analysis's identifiers become the placeholders its
+``DataSetReferences`` give, with the schema of each dataset; going out
+(``instantiate``), each placeholder becomes an identifier declared with the dataset a
+``DataSetReference`` gives, after checking the dataset has every column of the
+placeholder's schema: that is how one template becomes the same dashboard over each
+customer's dataset.
 """
 
 from __future__ import annotations
