@@ -84,8 +84,7 @@ class Settings(BaseSettings):
     query_timeout_ms: int = Field(
         default=30_000,
         ge=1,
-        description="longest a dataset query (SPICE or DIRECT_QUERY) may run before it is "
-        "stopped",
+        description="longest a dataset query (SPICE or DIRECT_QUERY) may run before it is stopped",
     )
     query_row_limit: int = Field(
         default=100_000, ge=1, description="most rows one dataset query may answer"
