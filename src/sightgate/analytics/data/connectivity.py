@@ -56,16 +56,10 @@ def postgres(source: PostgresConnection) -> Iterator[psycopg.Connection[tuple[ob
     """A read-only session on ``source``; ``SourceError`` when it cannot be opened."""
     try:
         conn = psycopg.connect(
-            host=source.host,
-            port=source.port,
-            dbname=source.database,
-            user=source.user,
-            password=source.password,
-            sslmode="require" if source.ssl else "disable",
+            **source.keywords(),
             connect_timeout=CONNECT_TIMEOUT_S,
             application_name="sightgate",
             options=_SESSION_OPTIONS,
-            passfile="/dev/null",  # never the server's own ~/.pgpass
         )
     except psycopg.Error as error:
         raise SourceError(_connection_failure(source, error)) from None

@@ -74,6 +74,9 @@ class ErrorInfo:
     message: str
 
 
+NO_PASSFILE = "/nonexistent/sightgate/.pgpass"
+
+
 @dataclass(frozen=True)
 class PostgresConnection:
     """How to reach a PostgreSQL source. ``password`` is decrypted only to connect."""
@@ -87,6 +90,22 @@ class PostgresConnection:
 
     def __repr__(self) -> str:  # never print the password
         return f"PostgresConnection({self.user}@{self.host}:{self.port}/{self.database})"
+
+    def keywords(self) -> dict[str, Any]:
+        """libpq's connection keywords (never a connection string built from values).
+
+        ``passfile`` names a file that cannot exist, so libpq never falls back on the
+        server's own ``~/.pgpass``; ``/dev/null`` would do the same but makes libpq warn
+        that it is not a plain file."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "dbname": self.database,
+            "user": self.user,
+            "password": self.password,
+            "sslmode": "require" if self.ssl else "disable",
+            "passfile": NO_PASSFILE,
+        }
 
 
 @dataclass(frozen=True)

@@ -228,16 +228,10 @@ class PostgresRunner:
                     return conn
         try:
             return psycopg.connect(
-                host=source.host,
-                port=source.port,
-                dbname=source.database,
-                user=source.user,
-                password=source.password,
-                sslmode="require" if source.ssl else "disable",
+                **source.keywords(),
                 connect_timeout=CONNECT_TIMEOUT_S,
                 application_name="sightgate-query",
                 options="-c default_transaction_read_only=on",
-                passfile="/dev/null",  # never the server's own ~/.pgpass
                 autocommit=True,
             )
         except psycopg.Error as error:
