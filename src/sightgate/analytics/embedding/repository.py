@@ -19,6 +19,7 @@ from sightgate.analytics.directory.repository import utc
 from sightgate.analytics.embedding.sessions import EmbedSession, Experience, RegisteredUser
 from sightgate.analytics.embedding.tables import embed_sessions as s
 
+_INSERT = insert(s)
 _BY_ID = select(s).where(s.c.session_id == bindparam("session_id"))
 _DASHBOARD_ARN = select(dashboards.c.arn).where(
     dashboards.c.account_id == bindparam("account_id"),
@@ -41,24 +42,25 @@ def insert_session(conn: Connection, session: EmbedSession, code_hash: str) -> N
     """Write a new, pending session."""
     user = session.user
     conn.execute(
-        insert(s).values(
-            session_id=session.session_id,
-            account_id=session.account_id,
-            region=session.region,
-            namespace=session.namespace,
-            principal_arn=session.principal_arn,
-            user_id=None if user is None else user.user_id,
-            user_name=None if user is None else user.user_name,
-            tags=dict(session.tags),
-            resource_arns=None if session.resource_arns is None else list(session.resource_arns),
-            allowed_domains=list(session.allowed_domains),
-            experience=session.experience.to_json(),
-            lifetime_minutes=session.lifetime_minutes,
-            created_at=session.created_at,
-            expires_at=session.expires_at,
-            code_hash=code_hash,
-            code_expires_at=session.code_expires_at,
-        )
+        _INSERT,
+        {
+            "session_id": session.session_id,
+            "account_id": session.account_id,
+            "region": session.region,
+            "namespace": session.namespace,
+            "principal_arn": session.principal_arn,
+            "user_id": None if user is None else user.user_id,
+            "user_name": None if user is None else user.user_name,
+            "tags": dict(session.tags),
+            "resource_arns": None if session.resource_arns is None else list(session.resource_arns),
+            "allowed_domains": list(session.allowed_domains),
+            "experience": session.experience.to_json(),
+            "lifetime_minutes": session.lifetime_minutes,
+            "created_at": session.created_at,
+            "expires_at": session.expires_at,
+            "code_hash": code_hash,
+            "code_expires_at": session.code_expires_at,
+        },
     )
 
 
