@@ -50,6 +50,8 @@ class Services:
     themes: ThemeService
     public_url: str | None = None
     """The URL clients reach the server at (``Settings.public_url``); None: the request's."""
+    embed_allowed_domains: tuple[str, ...] = ()
+    """Domains that may frame embed sessions whose request named none."""
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -86,6 +88,7 @@ class Services:
             templates=TemplateService(db, access.permissions, data.datasets),
             themes=ThemeService(db, access.permissions),
             public_url=settings.public_url,
+            embed_allowed_domains=settings.resolved_embed_allowed_domains(),
         )
 
     @cached_property
@@ -114,7 +117,13 @@ class Services:
     @cached_property
     def embedding(self) -> EmbeddingService:
         """Embed URLs and the embed sessions they open."""
-        return EmbeddingService(self.db, self.access, self.dashboards, public_url=self.public_url)
+        return EmbeddingService(
+            self.db,
+            self.access,
+            self.dashboards,
+            public_url=self.public_url,
+            default_domains=self.embed_allowed_domains,
+        )
 
 
 def member_catalogs() -> MemberCatalogs:

@@ -106,6 +106,30 @@ class Settings(BaseSettings):
         description="most input one SPICE ingestion may read (an uploaded file, S3 objects, "
         "rows copied from a database)",
     )
+    embed_allowed_domains: str | None = Field(
+        default=None,
+        description="comma-separated domains that may frame embedded dashboards when a "
+        "GenerateEmbedUrl call names no AllowedDomains (QuickSight's account-level list), "
+        "e.g. https://app.example.com,https://*.example.com",
+    )
+
+    @field_validator("embed_allowed_domains")
+    @classmethod
+    def _embed_domains(cls, value: str | None) -> str | None:
+        from sightgate.analytics.embedding.domains import parse_domain
+        from sightgate.platform.errors import ValidationError
+
+        entries = [entry.strip() for entry in (value or "").split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                parse_domain(entry, "embed_allowed_domains")
+            except ValidationError as error:
+                raise ValueError(error.reason) from None
+        return ",".join(entries) or None
+
+    def resolved_embed_allowed_domains(self) -> tuple[str, ...]:
+        """The configured embedding domains, in order."""
+        return tuple(self.embed_allowed_domains.split(",")) if self.embed_allowed_domains else ()
 
     @field_validator("secret_key")
     @classmethod

@@ -325,3 +325,14 @@ def test_sessions_are_listed_newest_first(embed: Embed, reader: User) -> None:
     assert shown["Status"] == "PENDING" and shown["PrincipalArn"] == reader.arn
     with pytest.raises(NotFoundError):
         embed.embedding.list("444455556666")
+
+
+def test_configured_domains_bind_sessions_that_name_none(embed: Embed, reader: User) -> None:
+    assert not embed.registered(reader.arn).session.allows_origin("http://localhost:8081")
+    embed.embedding.default_domains = ("https://app.example.com",)
+    session = embed.registered(reader.arn).session
+    assert session.allowed_domains == ("https://app.example.com",)
+    assert session.allows_origin("https://app.example.com")
+    named = embed.registered(reader.arn, AllowedDomains=["https://other.example.com"]).session
+    assert named.allowed_domains == ("https://other.example.com",)  # run-time domains replace
+    assert not named.allows_origin("https://app.example.com")

@@ -103,12 +103,14 @@ class EmbeddingService:
         dashboards: DashboardService,
         *,
         public_url: str | None = None,
+        default_domains: Sequence[str] = (),
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.db = db
         self.authorizer = access.authorizer
         self.dashboards = dashboards
         self.public_url = public_url
+        self.default_domains = tuple(default_domains)
         self.clock = clock or (lambda: datetime.now(UTC))
 
     # -- generating URLs -----------------------------------------------------------------
@@ -121,7 +123,7 @@ class EmbeddingService:
         (``AccessDeniedError``); an unknown dashboard is ``NotFoundError``."""
         experience = parse_experience(request.get("ExperienceConfiguration"))
         lifetime = validate_lifetime(request.get("SessionLifetimeInMinutes"))
-        domains = parse_allowed_domains(request.get("AllowedDomains"))
+        domains = self._domains(request.get("AllowedDomains"))
         principal = self._registered(account_id, request.get("UserArn"))
         dashboard = self._dashboard_arn(account_id, experience)
         decision = self.authorizer.authorize(
@@ -135,7 +137,7 @@ class EmbeddingService:
             principal.namespace,
             experience,
             lifetime,
-            tuple(d.text for d in domains),
+            domains,
             principal_arn=principal.arn,
             user=RegisteredUser(principal.user_id, principal.user_name),
         )
@@ -149,7 +151,7 @@ class EmbeddingService:
         ``SessionTags`` (the datasets' tag rules)."""
         experience = parse_experience(request.get("ExperienceConfiguration"))
         lifetime = validate_lifetime(request.get("SessionLifetimeInMinutes"))
-        domains = parse_allowed_domains(request.get("AllowedDomains"))
+        domains = self._domains(request.get("AllowedDomains"))
         tags = validate_session_tags(request.get("SessionTags"))
         resources = _resource_arns(account_id, request.get("AuthorizedResourceArns"))
         with self.db.read() as conn:
@@ -175,7 +177,7 @@ class EmbeddingService:
             namespace.name,
             experience,
             lifetime,
-            tuple(d.text for d in domains),
+            domains,
             principal_arn=arns.user_arn(
                 account.region, account_id, namespace.name, ANONYMOUS_USER_PREFIX + session_id
             ),
@@ -184,6 +186,15 @@ class EmbeddingService:
             session_id=session_id,
         )
         return self._issue(session, request_url, actor)
+
+    def _domains(self, requested: object) -> tuple[str, ...]:
+        """``AllowedDomains`` as given (checked), else the configured defaults: as in
+        QuickSight, domains named at run time replace the account's list."""
+        if requested is None:
+            return self.default_domains
+        if not isinstance(requested, list):
+            raise ValidationError("AllowedDomains", "must be a list of domains")
+        return tuple(domain.text for domain in parse_allowed_domains(requested))
 
     def _registered(self, account_id: str, user_arn: object) -> UserPrincipal:
         """The user ``user_arn`` names, in this account, as they are now."""

@@ -128,8 +128,8 @@ class EmbedSession:
 
     def allows_origin(self, origin: str) -> bool:
         """Whether a page at ``origin`` may frame the session: one of its allowed domains
-        (or ``http://localhost``). A session without ``AllowedDomains`` answers False:
-        what the account itself allows is the viewer's to add."""
+        (or ``http://localhost`` beside them). A session bound to no domain at all (none
+        requested, none configured: ``SIGHTGATE_EMBED_ALLOWED_DOMAINS``) allows none."""
         return bool(self.allowed_domains) and origin_allowed(self.domains, origin)
 
     @property
