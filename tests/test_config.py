@@ -38,6 +38,7 @@ def test_the_environment_rebuilds_the_same_settings(monkeypatch: pytest.MonkeyPa
         query_timeout_ms=5000,
         query_row_limit=500,
         query_workers=3,
+        embed_allowed_domains="https://app.example.com,https://*.isv.example",
     )
     assert set(given.model_fields_set) == set(Settings.model_fields)  # every field is given
     for name, value in given.environment().items():
