@@ -336,3 +336,18 @@ def test_configured_domains_bind_sessions_that_name_none(embed: Embed, reader: U
     named = embed.registered(reader.arn, AllowedDomains=["https://other.example.com"]).session
     assert named.allowed_domains == ("https://other.example.com",)  # run-time domains replace
     assert not named.allows_origin("https://app.example.com")
+
+
+def test_a_url_costs_three_reads_and_one_write_transaction(embed: Embed, reader: User) -> None:
+    from tests.analytics.access.test_authorizer import counted
+
+    for _ in range(3):  # warm the authorizer's principal cache
+        embed.registered(reader.arn)
+    with counted(embed.services) as statements:
+        embed.registered(reader.arn)
+    statements = [s for s in statements if "pg_advisory_xact_lock" not in s]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    writes = [s for s in statements if s.lstrip().upper().startswith("INSERT")]
+    assert len(reads) == 3, reads  # the principal's epochs, the dashboard, its grants
+    assert [w.split("(")[0].split()[-1] for w in writes] == ["analytics_embed_sessions", "events"]
+    assert len(statements) == 5
