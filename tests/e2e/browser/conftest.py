@@ -373,6 +373,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             stderr=subprocess.STDOUT,
         )
     trusted = ssl.create_default_context(cafile=str(cert.cert))
+    qs: Any = None
     isv_port = free_port()
     isv = _isv_server(isv_port)
     try:
@@ -406,6 +407,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             other=f"http://127.0.0.1:{isv_port}",
         )
     finally:
+        # An idle keep-alive TLS connection holds uvicorn's shutdown until asyncio's SSL
+        # shutdown times out (30 s): close ours first.
+        if qs is not None:
+            qs.close()
         isv.shutdown()
         process.terminate()
         try:

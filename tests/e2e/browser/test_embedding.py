@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from sightgate.demo.loader import load_scenario_file
 
-from .conftest import Stack
+from .conftest import ACCOUNT, PREFIX, Stack
 
 pytestmark = pytest.mark.e2e
 SCENARIO = load_scenario_file()
@@ -260,15 +260,15 @@ def test_deprovisioning_through_scim_blanks_the_open_page_within_a_second(
     embed(isv_page, stack.registered(user, "customer-rows"))
     frame = experience(isv_page)
     assert {row[0] for row in table_rows(frame)} == {"red_customer"}
-    scim = httpx.Client(
+    with httpx.Client(
         base_url=stack.scim_base,
         verify=False,  # noqa: S501
         headers={"Authorization": f"Bearer {stack.scim_token}"},
-    )
-    found = scim.get("/Users", params={"filter": f'userName eq "{user}"'}).json()
-    user_id = found["Resources"][0]["id"]
-    response = scim.delete(f"/Users/{user_id}")
-    returned = time.monotonic()
+    ) as scim:
+        found = scim.get("/Users", params={"filter": f'userName eq "{user}"'}).json()
+        user_id = found["Resources"][0]["id"]
+        response = scim.delete(f"/Users/{user_id}")
+        returned = time.monotonic()
     assert response.status_code == 204
     isv_page.wait_for_function(
         "window.messages.some(m => m.eventName === 'ERROR_OCCURRED')", timeout=3000
@@ -301,3 +301,66 @@ def test_an_anonymous_session_without_a_matching_tag_sees_no_rows(
     frame = experience(isv_page)
     frame.wait_for_selector('[data-visual-id="rows"][data-state="empty"]')
     assert frame.query_selector('[data-visual-id="rows"] td') is None
+
+
+def test_a_parameter_control_re_queries_and_tells_the_sdk(stack: Stack, isv_page: Any) -> None:
+    embed(isv_page, stack.registered("blue-customer-reader-1", "customer-rows"))
+    frame = experience(isv_page)
+    before = table_rows(frame)
+    assert {row[1] for row in before} > {"APAC"}
+    frame.select_option('[data-control-id="region-control"]', ["APAC"])
+    frame.wait_for_function(
+        """() => [...document.querySelectorAll('[data-visual-id="rows"] tbody tr')]
+                 .every(r => r.cells[1].textContent === 'APAC')"""
+    )
+    assert {row[1] for row in table_rows(frame)} == {"APAC"}
+    changed = wait_for_message(isv_page, "PARAMETERS_CHANGED")
+    assert changed["message"] == {"changedParameters": [{"Name": "pRegion", "Values": ["APAC"]}]}
+
+
+def test_one_visual_embeds_alone(stack: Stack, isv_page: Any) -> None:
+    response = stack.qs.generate_embed_url_for_registered_user(
+        AwsAccountId=ACCOUNT,
+        UserArn=f"{PREFIX}:user/default/red-customer-reader-1",
+        ExperienceConfiguration={
+            "DashboardVisual": {
+                "InitialDashboardVisualId": {
+                    "DashboardId": "customer-rows",
+                    "SheetId": "rows-sheet",
+                    "VisualId": "rows",
+                }
+            }
+        },
+        AllowedDomains=[stack.isv],
+    )
+    isv_page.evaluate("url => window.embedVisual(url)", response["EmbedUrl"])
+    wait_for_message(isv_page, "CONTENT_LOADED")
+    frame = experience(isv_page)
+    assert {row[0] for row in table_rows(frame)} == {"red_customer"}
+    assert frame.eval_on_selector_all("[data-visual-id]", "e => e.length") == 1
+    assert sdk(isv_page, "setParameters([{Name: 'pRegion', Values: ['EMEA']}])") == {
+        "success": True
+    }
+    frame.wait_for_function(
+        """() => [...document.querySelectorAll('[data-visual-id="rows"] tbody tr')]
+                 .every(r => r.cells[1].textContent === 'EMEA')"""
+    )
+
+
+def test_set_theme_restyles_the_page_with_a_theme_the_session_may_use(
+    stack: Stack, isv_page: Any
+) -> None:
+    from sightgate.analytics.assets.starting_themes import BY_ID
+
+    embed(isv_page, stack.registered("red-customer-reader-1", "customer-rows"))
+    wait_for_message(isv_page, "CONTENT_LOADED")
+    frame = experience(isv_page)
+    midnight = BY_ID["MIDNIGHT"].configuration["UIColorPalette"]["PrimaryBackground"]
+    answer = sdk(isv_page, "setTheme('arn:aws:quicksight::aws:theme/MIDNIGHT')")
+    assert answer == {"success": True}
+    background = frame.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--sg-bg').trim()"
+    )
+    assert background.lower() == midnight.lower()
+    other = sdk(isv_page, f"setTheme('{PREFIX}:theme/blue-customer-theme')")
+    assert other["success"] is False and other["errorCode"] == "Forbidden"

@@ -19,18 +19,16 @@ in), as the SDK's ``ERROR_OCCURRED`` does.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-import anyio
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
-from starlette.types import Receive, Scope, Send
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sightgate.analytics.assets.dashboards import DashboardService
 from sightgate.analytics.assets.themes import ThemeService
@@ -45,12 +43,11 @@ from sightgate.platform.execution import Cost, Execution
 from . import pages
 from .access import EmbedAccess
 from .errors import FORBIDDEN, UNAUTHORIZED, ApiError, api_error
+from .stream import RevocationStream
 
 log = logging.getLogger(__name__)
 PATH_PREFIX = "/embed/"
 MAX_BODY_BYTES = 64 * 1024
-WATCH_INTERVAL_S = 0.25
-HEARTBEAT_S = 15.0
 T = TypeVar("T")
 
 _EXPERIENCE = re.compile(
@@ -87,7 +84,7 @@ class EmbedApp:
         response = await self._respond(request)
         await response(scope, receive, send)
 
-    async def _respond(self, request: Request) -> Response:
+    async def _respond(self, request: Request) -> ASGIApp:
         path = request.url.path
         method = request.method
         if (found := _CONTROL.match(path)) and method in ("GET", "HEAD"):
@@ -152,7 +149,7 @@ class EmbedApp:
 
     # -- the data API --------------------------------------------------------------------
 
-    async def _api(self, request: Request, session_id: str, rest: str, method: str) -> Response:
+    async def _api(self, request: Request, session_id: str, rest: str, method: str) -> ASGIApp:
         secret = _bearer(request)
         session = await self._run(lambda: self.access.session(session_id, secret))
         if rest == "events" and method == "GET":
@@ -184,33 +181,19 @@ class EmbedApp:
             )
         raise ApiError(404, "NotFound", f"no embed API {method} /{unquote(rest)[:100]}")
 
-    def _events(self, session: EmbedSession, dashboard_id: str | None) -> Response:
+    def _events(self, session: EmbedSession, dashboard_id: str | None) -> ASGIApp:
         watch = self.ports.embedding.watch(session, dashboard_id)
 
-        async def stream() -> AsyncIterator[str]:
-            yield ": sightgate embed session events\n\n"
-            quiet = 0.0
-            while True:
-                allowed = await self._run(watch.still_allowed)
-                if not allowed:
-                    log.info(
-                        "embed session revoked on an open page",
-                        extra={"session": session.session_id, "reason": watch.reason},
-                    )
-                    yield _event("revoked", {"errorCode": UNAUTHORIZED})
-                    return
-                await anyio.sleep(WATCH_INTERVAL_S)
-                quiet += WATCH_INTERVAL_S
-                if quiet >= HEARTBEAT_S:
-                    quiet = 0.0
-                    yield ": ping\n\n"
+        def revoked() -> None:
+            log.info(
+                "embed session revoked on an open page",
+                extra={"session": session.session_id, "reason": watch.reason},
+            )
 
         headers = {**pages.security_headers(pages.NO_ANCESTOR), "X-Accel-Buffering": "no"}
-        return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
-
-
-def _event(name: str, data: Mapping[str, Any]) -> str:
-    return f"event: {name}\ndata: {json.dumps(data)}\n\n"
+        return RevocationStream(
+            lambda: self._run(watch.still_allowed), {"errorCode": UNAUTHORIZED}, headers, revoked
+        )
 
 
 def _embedding_origin(value: str | None) -> str | None:

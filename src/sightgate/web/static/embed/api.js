@@ -50,11 +50,12 @@ export class EmbedApi {
     return this.call("POST", "/theme", { ThemeArn: themeArn });
   }
 
-  /** Server-sent events of the session, read with fetch (EventSource cannot send an
-   * Authorization header). Calls onEvent(name, data) for each; resolves when the
-   * stream ends. */
-  async events(onEvent, signal) {
-    const response = await fetch(`${this.base}/events`, {
+  /** Server-sent events of the session showing `dashboardId`, read with fetch
+   * (EventSource cannot send an Authorization header). Calls onEvent(name, data) for
+   * each; resolves when the stream ends. */
+  async events(onEvent, signal, dashboardId) {
+    const query = dashboardId ? `?dashboardId=${encodeURIComponent(dashboardId)}` : "";
+    const response = await fetch(`${this.base}/events${query}`, {
       headers: { ...this.headers, Accept: "text/event-stream" },
       cache: "no-store",
       credentials: "omit",

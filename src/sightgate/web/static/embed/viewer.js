@@ -182,6 +182,9 @@ async function navigate(message) {
     for (const [name, values] of Object.entries(parameters)) given[name] = asValues(values);
   }
   await open(layout, dashboardId, given, null);
+  state.stream.abort(); // watch the dashboard now shown
+  state.stream = new AbortController();
+  watch();
   return { success: true };
 }
 
@@ -194,7 +197,12 @@ async function reset() {
 
 async function setTheme(themeArn) {
   if (typeof themeArn !== "string") throw new CommandError("InvalidThemeArn", "ThemeArn is required");
-  const found = await api.theme(themeArn);
+  let found;
+  try {
+    found = await api.theme(themeArn);
+  } catch (error) {
+    throw new CommandError(error.code, error.message || `cannot use theme ${themeArn}`);
+  }
   state.theme = themeOf(found.configuration);
   applyTheme(state.theme);
   if (state.data) drawAll(state.data);
@@ -383,15 +391,19 @@ function revoke(errorCode) {
 }
 
 async function watch() {
+  const signal = state.stream.signal;
+  let retry = 50;
   try {
     await api.events((name, data) => {
       if (name === "revoked") revoke(data.errorCode || "Unauthorized");
-    }, state.stream.signal);
+    }, signal, state.dashboardId);
   } catch (error) {
-    if (state.revoked || error.name === "AbortError") return;
+    if (error.name === "AbortError") return;
+    retry = 1000; // the server is not reachable: try again a little later
   }
-  // The stream ended without a verdict (a restart, a proxy's timeout): ask again.
-  if (!state.revoked) setTimeout(watch, 1000);
+  // The stream ended without a verdict (it lasts at most 30 s; a restart; a proxy's
+  // timeout): the server checks again as soon as the next one opens.
+  if (!state.revoked && !signal.aborted) setTimeout(watch, retry);
 }
 
 let lastHeight = 0;
@@ -414,4 +426,7 @@ if (boot.error) {
   new ResizeObserver(() => requestAnimationFrame(reportSize)).observe(document.body);
   watch();
   open(boot.dashboard, boot.dashboardId, fromFragment(), boot.sheetId);
+  // themeOptions.themeArn of embedDashboard arrives as the query's themeArn.
+  const themeArn = new URLSearchParams(location.search).get("themeArn");
+  if (themeArn) setTheme(themeArn).catch((error) => console.warn("theme not applied:", error.message));
 }
