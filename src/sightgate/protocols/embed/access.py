@@ -50,9 +50,13 @@ class EmbedAccess:
         ``CodeRejectedError`` for a code that opens nothing or an origin not allowed."""
         opened = self.embedding.redeem(session_id, code)
         if origin is None or not opened.session.allows_origin(origin):
-            self.embedding.revoke(session_id, actor=Actor("embed", session_id))
+            self.abandon(session_id)
             raise CodeRejectedError(f"embedding origin {origin!r} is not an allowed domain")
         return opened.session, opened.secret
+
+    def abandon(self, session_id: str) -> None:
+        """Revoke a session opened for a page that will not get its secret."""
+        self.embedding.revoke(session_id, actor=Actor("embed", session_id))
 
     def session(self, session_id: str, secret: str) -> EmbedSession:
         """The open session ``secret`` belongs to (``SessionRejectedError`` otherwise)."""

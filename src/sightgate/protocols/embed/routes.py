@@ -138,8 +138,10 @@ class EmbedApp:
             log.info(
                 "embed session refused", extra={"session": session_id, "reason": rejected.reason}
             )
+            await self._run(lambda: self.access.abandon(session_id))
             return _failed_page(boot, UNAUTHORIZED, 401)
         except SightgateError:
+            await self._run(lambda: self.access.abandon(session_id))
             return _failed_page(boot, FORBIDDEN, 403)
         boot.update(secret=secret, dashboard=layout)
         return HTMLResponse(
