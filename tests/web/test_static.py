@@ -6,8 +6,8 @@ import hashlib
 import json
 from pathlib import Path
 
-import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from sightgate.web import STATIC_DIR, StaticApp
 
@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 VENDORED = STATIC_DIR / "vendor" / "echarts" / "echarts.esm.min.mjs"
 
 
-def _client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=StaticApp()), base_url="http://t")
+def _client() -> TestClient:
+    """A client running the app on a thread's event loop of its own (the browser tests'
+    Playwright may hold this thread's)."""
+    return TestClient(StaticApp(), base_url="http://t")
 
 
 def test_the_vendored_echarts_is_the_version_package_lock_pins() -> None:
@@ -33,22 +35,19 @@ def test_the_vendored_echarts_is_the_version_package_lock_pins() -> None:
     assert (VENDORED.parent / "LICENSE").exists() and (VENDORED.parent / "NOTICE").exists()
 
 
-@pytest.mark.anyio
-async def test_modules_are_javascript_and_never_sniffed() -> None:
-    async with _client() as client:
-        for path in ("/static/embed/viewer.js", "/static/vendor/echarts/echarts.esm.min.mjs"):
-            response = await client.get(path)
-            assert response.status_code == 200
-            assert response.headers["content-type"] == "text/javascript; charset=utf-8"
-            assert response.headers["x-content-type-options"] == "nosniff"
-            assert response.headers["cache-control"] == "no-cache"
-        css = await client.get("/static/embed/viewer.css")
-        assert css.headers["content-type"].startswith("text/css")
+def test_modules_are_javascript_and_never_sniffed() -> None:
+    client = _client()
+    for path in ("/static/embed/viewer.js", "/static/vendor/echarts/echarts.esm.min.mjs"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["cache-control"] == "no-cache"
+    css = client.get("/static/embed/viewer.css")
+    assert css.headers["content-type"].startswith("text/css")
 
 
-@pytest.mark.anyio
 @pytest.mark.parametrize("path", ["/static/../../app.py", "/static/nothing.js", "/static/"])
-async def test_nothing_outside_the_static_files_is_served(path: str) -> None:
-    async with _client() as client:
-        response = await client.get(path)
+def test_nothing_outside_the_static_files_is_served(path: str) -> None:
+    response = _client().get(path)
     assert response.status_code == 404
