@@ -56,6 +56,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "sightgate.protocols",
     ),
     "sightgate.analytics.data": (
+        "sightgate.analytics.assets",
+        "sightgate.analytics.embedding",
         "sightgate.analytics.provisioning",
         "sightgate.analytics.signin",
         "sightgate.protocols",
@@ -63,6 +65,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
     # Folders sit above access (the authorizer reads them through its FolderTree port).
     "sightgate.analytics.assets": (
+        "sightgate.analytics.embedding",
         "sightgate.analytics.provisioning",
         "sightgate.analytics.signin",
         "sightgate.protocols",
@@ -75,8 +78,21 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "sightgate.protocols",
         "sightgate.cli",
     ),
-    "sightgate.protocols.scim": ("sightgate.protocols.aws", "sightgate.cli"),
-    "sightgate.protocols.aws": ("sightgate.protocols.scim", "sightgate.cli"),
+    "sightgate.protocols.scim": (
+        "sightgate.protocols.aws",
+        "sightgate.protocols.embed",
+        "sightgate.cli",
+    ),
+    "sightgate.protocols.aws": (
+        "sightgate.protocols.scim",
+        "sightgate.protocols.embed",
+        "sightgate.cli",
+    ),
+    "sightgate.protocols.embed": (
+        "sightgate.protocols.scim",
+        "sightgate.protocols.aws",
+        "sightgate.cli",
+    ),
 }
 
 
