@@ -12,10 +12,18 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bench import authorization, aws_protocol, cli_startup, data, propagation, scim_provisioning
+from bench import (
+    assets,
+    authorization,
+    aws_protocol,
+    cli_startup,
+    data,
+    propagation,
+    scim_provisioning,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ["scim", "aws", "propagation", "cli", "authorization", "data"]
+BENCHMARKS = ["scim", "aws", "propagation", "cli", "authorization", "data", "assets"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(data.report(result))
         missed += _save(args.name or f"{data.NAME}{suffix}", result, command)
+    if "assets" in chosen:
+        asset_sizes = assets.Config.quick() if args.quick else assets.Config()
+        result = assets.run(asset_sizes, args.store, args.postgres_url)
+        print()
+        print(assets.report(result))
+        missed += _save(f"{assets.NAME}-{args.store}{suffix}", result, command)
     return 1 if args.strict and missed else 0
 
 
