@@ -322,3 +322,21 @@ def demo_load(as_json: JsonOption = False) -> None:
 
     summary = load_demo(services(), settings()).to_json()
     output(summary, as_json, list(summary))
+
+
+@demo_app.command("app")
+def demo_isv_app(
+    port: Annotated[int, typer.Option(help="The example ISV app's port.")] = 8081,
+    host: Annotated[str, typer.Option(help="The example ISV app's address.")] = "127.0.0.1",
+) -> None:
+    """Run the example ISV web app that embeds the demo's dashboards (its own origin)."""
+    import uvicorn
+
+    from sightgate.demo.isv_app.run import build
+
+    # AWS (and sightgate) allow plain http in AllowedDomains for localhost only.
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    origin = f"http://{'localhost' if loopback else host}:{port}"
+    app = build(services(), settings(), origin)
+    say(f"demo SaaS app on {origin} (embedding from {settings().resolved_public_url()})")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
