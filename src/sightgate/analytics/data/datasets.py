@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sightgate.analytics.access.actions import ResourceType
@@ -50,13 +50,13 @@ from sightgate.analytics.data.model import (
     SpiceVersion,
 )
 from sightgate.analytics.data.resources import (
+    CatalogRows,
     PrincipalFilter,
-    arn_condition,
     id_in_arn,
-    name_condition,
     parse_filters,
     resource_arn,
     shown,
+    update_permissions,
     validate_id,
 )
 from sightgate.analytics.data.sources import DataSourceService
@@ -164,13 +164,13 @@ class DataSetService:
         """UpdateDataSet: a full replacement of the definition (permissions stay); a
         SPICE dataset is ingested again (``EDIT``)."""
         with self.db.read() as conn:
-            existing = _to_data_set(_require_row(conn, account_id, data_set_id))
+            existing = _to_data_set(_ROWS.require(conn, account_id, data_set_id))
         data_set = self._checked(account_id, data_set_id, parse_request(request), existing=existing)
         with UnitOfWork(self.db, actor) as uow:
             values = _row_values(data_set)
             values.pop("spice_version_number")  # SPICE's own: the version queries read now
             changed = uow.conn.execute(
-                update(t.data_sets).where(*_key(account_id, data_set_id)).values(**values)
+                update(t.data_sets).where(*_ROWS.key(account_id, data_set_id)).values(**values)
             ).rowcount
             if not changed:
                 raise NotFoundError("DataSet", data_set_id)
@@ -181,17 +181,7 @@ class DataSetService:
     def delete(self, account_id: str, data_set_id: str, *, actor: Actor) -> DataSet:
         """DeleteDataSet, with its permissions (and, by cascade, its SPICE records)."""
         with UnitOfWork(self.db, actor) as uow:
-            row = (
-                uow.conn.execute(
-                    delete(t.data_sets)
-                    .where(*_key(account_id, data_set_id))
-                    .returning(*t.data_sets.c)
-                )
-                .mappings()
-                .first()
-            )
-            if row is None:
-                raise NotFoundError("DataSet", data_set_id)
+            row = _ROWS.delete(uow.conn, account_id, data_set_id)
             data_set = _to_data_set(row)
             self.permissions.delete_resource(uow, data_set.arn)
             uow.emit(events.data_set_event(events.DATA_SET_DELETED, data_set))
@@ -207,18 +197,16 @@ class DataSetService:
         actor: Actor,
     ) -> tuple[DataSet, list[ResourcePermission]]:
         """UpdateDataSetPermissions: revoke, then grant, under the dataset's row."""
-        granted = parse_permissions(KIND, grant, "GrantPermissions")
-        revoked = parse_permissions(KIND, revoke, "RevokePermissions")
-        with UnitOfWork(self.db, actor) as uow:
-            data_set = _to_data_set(_require_row(uow.conn, account_id, data_set_id, lock=True))
-            after = self.permissions.update(
-                Resource(account_id, KIND, data_set.arn),
-                grant=granted,
-                revoke=revoked,
-                actor=actor,
-                uow=uow,
-            )
-        return data_set, after
+        return update_permissions(
+            self.db,
+            self.permissions,
+            KIND,
+            account_id,
+            lambda conn: _to_data_set(_ROWS.require(conn, account_id, data_set_id, lock=True)),
+            grant=grant,
+            revoke=revoke,
+            actor=actor,
+        )
 
     # -- queries ---------------------------------------------------------------------
 
@@ -226,7 +214,7 @@ class DataSetService:
         """DescribeDataSet: the definition as given, its columns, its SPICE version."""
         with self.db.read() as conn:
             return self._with_version(
-                conn, _to_data_set(_require_row(conn, account_id, data_set_id))
+                conn, _to_data_set(_ROWS.require(conn, account_id, data_set_id))
             )
 
     def by_arn(self, account_id: str, arn: str) -> DataSet:
@@ -235,7 +223,7 @@ class DataSetService:
         with self.db.read() as conn:
             region = repository.require_account(conn, account_id).region
             data_set_id = id_in_arn(arn, KIND, account_id, region)
-            row = _row(conn, account_id, data_set_id) if data_set_id else None
+            row = _ROWS.row(conn, account_id, data_set_id) if data_set_id else None
             if row is None:
                 raise NotFoundError("DataSet", arn)
             return self._with_version(conn, _to_data_set(row))
@@ -261,17 +249,16 @@ class DataSetService:
     ) -> Page[DataSet]:
         """SearchDataSets: by name, or by the principal permissions reach."""
         search = parse_filters(filters, "DATASET_NAME", SEARCH_ATTRIBUTES)
-        ds = t.data_sets
         with self.db.read() as conn:
-            repository.require_account(conn, account_id)
-            if search.name == "DATASET_NAME":
-                condition = name_condition(ds.c.name, search)
-            else:
-                condition = arn_condition(
-                    ds.c.arn, self.search_filter.arns(conn, account_id, search)
-                )
-            query = select(ds).where(ds.c.account_id == account_id, condition)
-            rows, next_key = page_rows(conn, query, ds.c.data_set_id, limit, after)
+            rows, next_key = _ROWS.search(
+                conn,
+                account_id,
+                search,
+                name_attribute="DATASET_NAME",
+                principals=self.search_filter,
+                limit=limit,
+                after=after,
+            )
         return Page([_to_data_set(row) for row in rows], next_key)
 
     # -- checking --------------------------------------------------------------------
@@ -288,7 +275,7 @@ class DataSetService:
         with self.db.read() as conn:
             account = repository.require_account(conn, account_id)
             arn = resource_arn(account.region, account_id, KIND, data_set_id)
-            if existing is None and _row(conn, account_id, data_set_id) is not None:
+            if existing is None and _ROWS.row(conn, account_id, data_set_id) is not None:
                 raise ConflictError("DataSet", "DataSetId", data_set_id)
             sources = {
                 table_id: self.sources.require(
@@ -337,7 +324,7 @@ class DataSetService:
             raise ValidationError(f"{field}.Arn", "a dataset cannot hold its own rules")
         region = arn.split(":")[3]
         rules_id = id_in_arn(rls.arn, KIND, account_id, region)
-        row = _row(conn, account_id, rules_id) if rules_id else None
+        row = _ROWS.row(conn, account_id, rules_id) if rules_id else None
         if row is None:
             raise ValidationError(
                 f"{field}.Arn", f"{shown(rls.arn)} is not a dataset of account {account_id}"
@@ -534,28 +521,7 @@ def _with_discovered_columns(
 # -- rows ------------------------------------------------------------------------------
 
 
-def _key(account_id: str, data_set_id: str) -> tuple[Any, ...]:
-    ds = t.data_sets
-    return ds.c.account_id == account_id, ds.c.data_set_id == data_set_id
-
-
-def _row(
-    conn: Connection, account_id: str, data_set_id: str | None, *, lock: bool = False
-) -> RowMapping | None:
-    if data_set_id is None:
-        return None
-    query = select(t.data_sets).where(*_key(account_id, data_set_id))
-    return conn.execute(query.with_for_update() if lock else query).mappings().first()
-
-
-def _require_row(
-    conn: Connection, account_id: str, data_set_id: str, *, lock: bool = False
-) -> RowMapping:
-    repository.require_account(conn, account_id)
-    row = _row(conn, account_id, data_set_id, lock=lock)
-    if row is None:
-        raise NotFoundError("DataSet", data_set_id)
-    return row
+_ROWS = CatalogRows(t.data_sets, t.data_sets.c.data_set_id, "DataSet")
 
 
 def _row_values(data_set: DataSet) -> dict[str, Any]:

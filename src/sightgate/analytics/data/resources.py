@@ -1,5 +1,6 @@
-"""What data sources and datasets share: their ids and ARNs, member checks, and the
-Search* filters (by name, or by the principals their permissions are granted to).
+"""What data sources and datasets share: their ids and ARNs, member checks, the rows
+of their tables (read, locked, deleted, searched), the Update*Permissions use case, and
+the Search* filters (by name, or by the principals their permissions are granted to).
 
 Ids are ``[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}``: within every model pattern, usable as an
 ARN's last segment, and (never starting with a dot) safe as a file name, which SPICE
@@ -9,17 +10,37 @@ versions are stored under.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, and_, false
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    RowMapping,
+    Table,
+    and_,
+    delete,
+    false,
+    select,
+)
 
 from sightgate.analytics.access.actions import PREFIX, ResourceType
 from sightgate.analytics.access.authorizer import Authorizer
-from sightgate.analytics.access.permissions import Grantee, PermissionService
+from sightgate.analytics.access.permissions import (
+    Grantee,
+    PermissionService,
+    Resource,
+    ResourcePermission,
+    parse_permissions,
+)
 from sightgate.analytics.directory import arns, repository
+from sightgate.analytics.directory.repository import page_rows
+from sightgate.platform.db import Database
 from sightgate.platform.errors import NotFoundError, ValidationError
+from sightgate.platform.events import Actor
+from sightgate.platform.uow import UnitOfWork
 
 _ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 _ARN = re.compile(
@@ -105,6 +126,113 @@ def one_of(container: Mapping[str, Any], names: Sequence[str], field: str) -> tu
     if not isinstance(value, dict):
         raise ValidationError(f"{field}.{name}", "must be an object")
     return name, value
+
+
+# -- rows of a catalog table --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogRows:
+    """The rows of one catalog table (``data_sets``, ``data_sources``), keyed by account
+    and ``id_column``; ``noun`` names the resource in ``NotFoundError``."""
+
+    table: Table
+    id_column: Column[Any]
+    noun: str
+
+    def key(self, account_id: str, resource_id: str) -> tuple[Any, ...]:
+        """The conditions that pick one resource's row."""
+        return self.table.c.account_id == account_id, self.id_column == resource_id
+
+    def row(
+        self, conn: Connection, account_id: str, resource_id: str | None, *, lock: bool = False
+    ) -> RowMapping | None:
+        """The resource's row (locked ``FOR UPDATE`` when ``lock``), or None."""
+        if resource_id is None:
+            return None
+        query = select(self.table).where(*self.key(account_id, resource_id))
+        return conn.execute(query.with_for_update() if lock else query).mappings().first()
+
+    def require(
+        self, conn: Connection, account_id: str, resource_id: str, *, lock: bool = False
+    ) -> RowMapping:
+        """The resource's row of an existing account, or ``NotFoundError``."""
+        repository.require_account(conn, account_id)
+        row = self.row(conn, account_id, resource_id, lock=lock)
+        if row is None:
+            raise NotFoundError(self.noun, resource_id)
+        return row
+
+    def delete(self, conn: Connection, account_id: str, resource_id: str) -> RowMapping:
+        """Deletes the resource's row and returns it, or ``NotFoundError``."""
+        row = (
+            conn.execute(
+                delete(self.table)
+                .where(*self.key(account_id, resource_id))
+                .returning(*self.table.c)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFoundError(self.noun, resource_id)
+        return row
+
+    def search(
+        self,
+        conn: Connection,
+        account_id: str,
+        search: SearchFilter,
+        *,
+        name_attribute: str,
+        principals: PrincipalFilter,
+        limit: int,
+        after: str | None,
+    ) -> tuple[list[RowMapping], str | None]:
+        """One page of the rows a Search* filter matches: by name when it filters on
+        ``name_attribute``, else by the principal permissions reach."""
+        repository.require_account(conn, account_id)
+        if search.name == name_attribute:
+            condition = name_condition(self.table.c.name, search)
+        else:
+            condition = arn_condition(self.table.c.arn, principals.arns(conn, account_id, search))
+        query = select(self.table).where(self.table.c.account_id == account_id, condition)
+        return page_rows(conn, query, self.id_column, limit, after)
+
+
+class _HasArn(Protocol):
+    @property
+    def arn(self) -> str: ...
+
+
+_Resource = TypeVar("_Resource", bound=_HasArn)
+
+
+def update_permissions(
+    db: Database,
+    permissions: PermissionService,
+    kind: ResourceType,
+    account_id: str,
+    locked: Callable[[Connection], _Resource],
+    *,
+    grant: Sequence[Any] | None,
+    revoke: Sequence[Any] | None,
+    actor: Actor,
+) -> tuple[_Resource, list[ResourcePermission]]:
+    """Update*Permissions: both lists checked first, then revoke and grant under the
+    resource's row, which ``locked`` reads ``FOR UPDATE``."""
+    granted = parse_permissions(kind, grant, "GrantPermissions")
+    revoked = parse_permissions(kind, revoke, "RevokePermissions")
+    with UnitOfWork(db, actor) as uow:
+        resource = locked(uow.conn)
+        after = permissions.update(
+            Resource(account_id, kind, resource.arn),
+            grant=granted,
+            revoke=revoked,
+            actor=actor,
+            uow=uow,
+        )
+    return resource, after
 
 
 # -- search filters ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, RowMapping, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sightgate.analytics.access.actions import ResourceType
@@ -40,16 +40,16 @@ from sightgate.analytics.data.model import (
     ResourceStatus,
 )
 from sightgate.analytics.data.resources import (
+    CatalogRows,
     PrincipalFilter,
-    arn_condition,
     id_in_arn,
     member,
-    name_condition,
     one_of,
     parse_filters,
     resource_arn,
     shown,
     text,
+    update_permissions,
     validate_id,
 )
 from sightgate.analytics.directory import repository
@@ -139,7 +139,7 @@ class DataSourceService:
         with self.db.read() as conn:
             account = repository.require_account(conn, account_id)
             arn = resource_arn(account.region, account_id, KIND, data_source_id)
-            if _row(conn, account_id, data_source_id) is not None:
+            if _ROWS.row(conn, account_id, data_source_id) is not None:
                 raise ConflictError("DataSource", "DataSourceId", data_source_id)
             credentials = self._credentials_of(conn, account_id, account.region, parsed)
         now = datetime.now(UTC)
@@ -183,7 +183,7 @@ class DataSourceService:
         """UpdateDataSource: members left out keep their values (credentials included);
         tested again, with ``UPDATE_SUCCESSFUL`` or ``UPDATE_FAILED`` as the outcome."""
         with self.db.read() as conn:
-            current_row = _require_row(conn, account_id, data_source_id)
+            current_row = _ROWS.require(conn, account_id, data_source_id)
             current = _to_source(current_row)
             parsed = _parse({**request, "Type": current.type.value}, existing=current)
             credentials = self._credentials_of(
@@ -202,7 +202,7 @@ class DataSourceService:
         with UnitOfWork(self.db, actor) as uow:
             changed = uow.conn.execute(
                 update(t.data_sources)
-                .where(*_key(account_id, data_source_id))
+                .where(*_ROWS.key(account_id, data_source_id))
                 .values(
                     **_row_values(source), credentials_sealed=self._seal(source.arn, credentials)
                 )
@@ -216,17 +216,7 @@ class DataSourceService:
         """DeleteDataSource, with its permissions. Datasets built on it stay, as in
         QuickSight; they fail to query or ingest until it exists again."""
         with UnitOfWork(self.db, actor) as uow:
-            row = (
-                uow.conn.execute(
-                    delete(t.data_sources)
-                    .where(*_key(account_id, data_source_id))
-                    .returning(*t.data_sources.c)
-                )
-                .mappings()
-                .first()
-            )
-            if row is None:
-                raise NotFoundError("DataSource", data_source_id)
+            row = _ROWS.delete(uow.conn, account_id, data_source_id)
             source = replace(_to_source(row), status=ResourceStatus.DELETED)
             self.permissions.delete_resource(uow, source.arn)
             uow.emit(events.data_source_event(events.DATA_SOURCE_DELETED, source))
@@ -242,25 +232,23 @@ class DataSourceService:
         actor: Actor,
     ) -> tuple[DataSource, list[ResourcePermission]]:
         """UpdateDataSourcePermissions: revoke, then grant, under the data source's row."""
-        granted = parse_permissions(KIND, grant, "GrantPermissions")
-        revoked = parse_permissions(KIND, revoke, "RevokePermissions")
-        with UnitOfWork(self.db, actor) as uow:
-            source = _to_source(_require_row(uow.conn, account_id, data_source_id, lock=True))
-            after = self.permissions.update(
-                Resource(account_id, KIND, source.arn),
-                grant=granted,
-                revoke=revoked,
-                actor=actor,
-                uow=uow,
-            )
-        return source, after
+        return update_permissions(
+            self.db,
+            self.permissions,
+            KIND,
+            account_id,
+            lambda conn: _to_source(_ROWS.require(conn, account_id, data_source_id, lock=True)),
+            grant=grant,
+            revoke=revoke,
+            actor=actor,
+        )
 
     # -- queries ---------------------------------------------------------------------
 
     def describe(self, account_id: str, data_source_id: str) -> DataSource:
         """DescribeDataSource (never its credentials)."""
         with self.db.read() as conn:
-            return _to_source(_require_row(conn, account_id, data_source_id))
+            return _to_source(_ROWS.require(conn, account_id, data_source_id))
 
     def describe_permissions(
         self, account_id: str, data_source_id: str
@@ -285,17 +273,16 @@ class DataSourceService:
     ) -> Page[DataSource]:
         """SearchDataSources: by name, or by the principal permissions are granted to."""
         search = parse_filters(filters, "DATASOURCE_NAME", SEARCH_ATTRIBUTES)
-        ds = t.data_sources
         with self.db.read() as conn:
-            repository.require_account(conn, account_id)
-            if search.name == "DATASOURCE_NAME":
-                condition = name_condition(ds.c.name, search)
-            else:
-                condition = arn_condition(
-                    ds.c.arn, self.search_filter.arns(conn, account_id, search)
-                )
-            query = select(ds).where(ds.c.account_id == account_id, condition)
-            rows, next_key = page_rows(conn, query, ds.c.data_source_id, limit, after)
+            rows, next_key = _ROWS.search(
+                conn,
+                account_id,
+                search,
+                name_attribute="DATASOURCE_NAME",
+                principals=self.search_filter,
+                limit=limit,
+                after=after,
+            )
         return Page([_to_source(row) for row in rows], next_key)
 
     def require(self, conn: Connection, account_id: str, arn: object, field: str) -> DataSource:
@@ -304,7 +291,7 @@ class DataSourceService:
         another account's: the same answer, so ARNs are no oracle across accounts)."""
         region = repository.require_account(conn, account_id).region
         data_source_id = id_in_arn(arn, KIND, account_id, region)
-        row = _row(conn, account_id, data_source_id) if data_source_id else None
+        row = _ROWS.row(conn, account_id, data_source_id) if data_source_id else None
         if row is None:
             raise ValidationError(
                 field, f"{shown(arn)} is not a data source of account {account_id}"
@@ -338,7 +325,7 @@ class DataSourceService:
         with self.db.read() as conn:
             region = repository.require_account(conn, account_id).region
             data_source_id = id_in_arn(data_source_arn, KIND, account_id, region)
-            row = _row(conn, account_id, data_source_id) if data_source_id else None
+            row = _ROWS.row(conn, account_id, data_source_id) if data_source_id else None
         if row is None:
             raise NotFoundError("DataSource", data_source_arn)
         source = _to_source(row)
@@ -351,7 +338,7 @@ class DataSourceService:
         if parsed.copy_source_arn is None:
             return parsed.credentials
         source_id = id_in_arn(parsed.copy_source_arn, KIND, account_id, region)
-        row = _row(conn, account_id, source_id) if source_id else None
+        row = _ROWS.row(conn, account_id, source_id) if source_id else None
         if row is None:
             raise ValidationError(
                 "Credentials.CopySourceArn",
@@ -517,28 +504,7 @@ def _parse_credentials(given: object) -> tuple[CredentialPair | None, str | None
 # -- rows ------------------------------------------------------------------------------
 
 
-def _key(account_id: str, data_source_id: str) -> tuple[Any, ...]:
-    ds = t.data_sources
-    return ds.c.account_id == account_id, ds.c.data_source_id == data_source_id
-
-
-def _row(
-    conn: Connection, account_id: str, data_source_id: str | None, *, lock: bool = False
-) -> RowMapping | None:
-    if data_source_id is None:
-        return None
-    query = select(t.data_sources).where(*_key(account_id, data_source_id))
-    return conn.execute(query.with_for_update() if lock else query).mappings().first()
-
-
-def _require_row(
-    conn: Connection, account_id: str, data_source_id: str, *, lock: bool = False
-) -> RowMapping:
-    repository.require_account(conn, account_id)
-    row = _row(conn, account_id, data_source_id, lock=lock)
-    if row is None:
-        raise NotFoundError("DataSource", data_source_id)
-    return row
+_ROWS = CatalogRows(t.data_sources, t.data_sources.c.data_source_id, "DataSource")
 
 
 def _row_values(source: DataSource) -> dict[str, Any]:
