@@ -18,12 +18,13 @@ from bench import (
     aws_protocol,
     cli_startup,
     data,
+    embedding,
     propagation,
     scim_provisioning,
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ["scim", "aws", "propagation", "cli", "authorization", "data", "assets"]
+BENCHMARKS = ["scim", "aws", "propagation", "cli", "authorization", "data", "assets", "embedding"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(assets.report(result))
         missed += _save(f"{assets.NAME}-{args.store}{suffix}", result, command)
+    if "embedding" in chosen:
+        result = embedding.run(
+            calls=200 if args.quick else 1000, loads=5 if args.quick else 15, seconds=10.0
+        )
+        print()
+        print(embedding.report(result))
+        missed += _save(f"{embedding.NAME}{suffix}", result, command)
     return 1 if args.strict and missed else 0
 
 
