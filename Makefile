@@ -18,6 +18,10 @@ SERVE_ARGS := $(if $(filter command line,$(origin HOST)),--host $(HOST)) \
 # its path and how to trust it, and keeps one that is still valid); SIGHTGATE_TLS_CERT
 # and SIGHTGATE_TLS_KEY in the environment name another.
 TLS_DIR := $(or $(SIGHTGATE_DATA_DIR),.sightgate)/tls
+# `make run` also serves the example ISV app (`sightgate demo app`, http://localhost:8081)
+# in the background, stopped when the server stops; HOST=/PORT= tell it where the server is.
+DEMO_APP_ENV := $(if $(filter command line,$(origin HOST)),SIGHTGATE_HOST=$(HOST)) \
+	$(if $(filter command line,$(origin PORT)),SIGHTGATE_PORT=$(PORT))
 
 .PHONY: install install-dev awscli run test test-fast lint typecheck check bench clean
 
@@ -51,6 +55,7 @@ run: install
 	$(BIN)/sightgate db upgrade
 	$(BIN)/sightgate demo load
 	$(BIN)/sightgate tls make-cert --out-dir $(TLS_DIR)
+	$(strip $(DEMO_APP_ENV) $(BIN)/sightgate demo app) & trap 'kill $$!' EXIT INT TERM; \
 	$(BIN)/sightgate serve $(strip $(SERVE_ARGS))
 
 test: install-dev awscli

@@ -332,11 +332,11 @@ def demo_isv_app(
     """Run the example ISV web app that embeds the demo's dashboards (its own origin)."""
     import uvicorn
 
-    from sightgate.demo.isv_app.run import build
+    from sightgate.demo.isv_app.run import build, sightgate_endpoint
 
     # AWS (and sightgate) allow plain http in AllowedDomains for localhost only.
     loopback = host in ("127.0.0.1", "localhost", "::1")
     origin = f"http://{'localhost' if loopback else host}:{port}"
     app = build(services(), settings(), origin)
-    say(f"demo SaaS app on {origin} (embedding from {settings().resolved_public_url()})")
+    say(f"demo SaaS app on {origin} (embedding from {sightgate_endpoint(settings())})")
     uvicorn.run(app, host=host, port=port, log_level="warning")
