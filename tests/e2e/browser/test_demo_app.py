@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from sightgate.demo.isv_app.app import create_app
+from sightgate.demo.isv_app.backend import Backend, Credentials, Dashboard
 from sightgate.demo.loader import load_scenario_file
 from tests.e2e.helpers import free_port
 
@@ -134,3 +136,31 @@ def test_a_dashboard_the_user_may_not_see_gets_sightgates_refusal(demo_app: str)
     )
     assert answer.status_code == 502
     assert "AccessDeniedException" in answer.json()["error"]
+
+
+class OfflineBackend(Backend):
+    """The app's backend with sightgate's answers given (no server, no browser)."""
+
+    def dashboards(self, user_name: str) -> list[Dashboard]:
+        return [Dashboard("common-dashboard", "Sales (all customers)")]
+
+    def embed_url(self, user_name: str, dashboard_id: str) -> str:
+        return f"https://sightgate.test/embed/{dashboard_id}"
+
+
+def test_without_node_modules_the_page_says_what_to_install(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    backend = OfflineBackend(
+        "https://sightgate.test", "111122223333", Credentials("AKIA", "x"), origin="http://t"
+    )
+    client = TestClient(create_app(backend, [("red-customer-reader-1", "Sofia Rossi")], tmp_path))
+    page = client.get("/", params={"user": "red-customer-reader-1"}).text
+    assert 'id="no-sdk"' in page and "npm install" in page
+    assert "<script" not in page
+    assert 'data-dashboard-id="common-dashboard"' in page
+    assert client.get("/sdk/quicksight-embedding-js-sdk.min.js").status_code == 404
+    answer = client.get(
+        "/embed-url", params={"user": "red-customer-reader-1", "dashboard": "common-dashboard"}
+    )
+    assert answer.json() == {"EmbedUrl": "https://sightgate.test/embed/common-dashboard"}

@@ -16,7 +16,9 @@ from sightgate.demo.loader import load_scenario_file
 from sightgate.platform.events import Actor
 
 ACTOR = Actor("demo", "isv-app")
-SDK_DIR = Path("node_modules") / "amazon-quicksight-embedding-sdk" / "dist"
+SDK_PATH = Path("node_modules") / "amazon-quicksight-embedding-sdk" / "dist"
+CHECKOUT = Path(__file__).resolve().parents[4]
+"""The source checkout (an editable install), whose ``npm install`` the app also looks in."""
 KEY_ID_ENV = "SIGHTGATE_DEMO_ACCESS_KEY_ID"
 SECRET_ENV = "SIGHTGATE_DEMO_SECRET_ACCESS_KEY"  # noqa: S105 (a variable's name)
 
@@ -54,4 +56,10 @@ def build(services: Services, settings: Settings, origin: str) -> Starlette:
         origin=origin,
         verify=cert if cert else True,
     )
-    return create_app(backend, users, SDK_DIR.resolve())
+    return create_app(backend, users, sdk_dir())
+
+
+def sdk_dir() -> Path:
+    """The npm package's ``dist``: under the working directory, else the checkout's."""
+    here = SDK_PATH.resolve()
+    return here if here.exists() else CHECKOUT / SDK_PATH
