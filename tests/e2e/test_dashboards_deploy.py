@@ -203,6 +203,7 @@ def _setup(running: Services, settings: Settings, data_dir: Path) -> None:
             actor=ACTOR,
         )
         directory.memberships.create(ACCOUNT, "default", group, user, actor=ACTOR)
+    data_dir.mkdir(parents=True, exist_ok=True)
     runner = running.data.ingestion_runner(settings)
     try:
         for customer, rows in ROWS.items():

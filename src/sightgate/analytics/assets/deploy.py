@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -207,14 +207,6 @@ class _Wanted:
         )
 
 
-@dataclass
-class _Changes:
-    items: list[str] = field(default_factory=list)
-
-    def add(self, change: str) -> None:
-        self.items.append(change)
-
-
 class DashboardDeployer:
     """Deploys dashboards, their customer folders, templates and themes, idempotently,
     through the asset services."""
@@ -266,14 +258,14 @@ class DashboardDeployer:
                     number,
                     (f"created version {number}",),
                 )
-        changes = _Changes()
+        changes: list[str] = []
         number = self._publish(account_id, current, request, changes, actor)
         arn = current.dashboard.arn
         self._grant(account_id, dashboard_id, request, changes, actor)
         self._place(account_id, dashboard_id, arn, request.get("FolderArns"), changes, actor)
         self._tag(account_id, arn, tags, changes, actor)
-        status = DeployStatus.UPDATED if changes.items else DeployStatus.UNCHANGED
-        return Deployed(dashboard_id, arn, status, number, tuple(changes.items))
+        status = DeployStatus.UPDATED if changes else DeployStatus.UNCHANGED
+        return Deployed(dashboard_id, arn, status, number, tuple(changes))
 
     def _current(self, account_id: str, dashboard_id: str) -> Saved | None:
         try:
@@ -288,7 +280,7 @@ class DashboardDeployer:
         account_id: str,
         published: Saved,
         request: Mapping[str, Any],
-        changes: _Changes,
+        changes: list[str],
         actor: Actor,
     ) -> int:
         """The number of the published version once it is what the request describes:
@@ -304,9 +296,9 @@ class DashboardDeployer:
         else:
             saved = self.dashboards.update(account_id, dashboard_id, request, actor=actor)
             number = saved.version.number
-            changes.add(f"created version {number}")
+            changes.append(f"created version {number}")
         self.dashboards.publish(account_id, dashboard_id, number, actor=actor)
-        changes.add(f"published version {number}")
+        changes.append(f"published version {number}")
         return number
 
     def _wanted(self, account_id: str, request: Mapping[str, Any]) -> _Wanted:
@@ -323,7 +315,7 @@ class DashboardDeployer:
         account_id: str,
         dashboard_id: str,
         request: Mapping[str, Any],
-        changes: _Changes,
+        changes: list[str],
         actor: Actor,
     ) -> None:
         """Grant what the request's ``Permissions`` and link sharing list and the
@@ -348,9 +340,9 @@ class DashboardDeployer:
             actor=actor,
         )
         for entry in grant:
-            changes.add(f"granted {len(entry.actions)} action(s) to {entry.principal}")
+            changes.append(f"granted {len(entry.actions)} action(s) to {entry.principal}")
         for entry in grant_link:
-            changes.add(f"granted {len(entry.actions)} link action(s) to {entry.principal}")
+            changes.append(f"granted {len(entry.actions)} link action(s) to {entry.principal}")
 
     def _place(
         self,
@@ -358,7 +350,7 @@ class DashboardDeployer:
         dashboard_id: str,
         arn: str,
         wanted: object,
-        changes: _Changes,
+        changes: list[str],
         actor: Actor,
     ) -> None:
         """Put the dashboard in the request's folder if it is not there yet."""
@@ -373,10 +365,10 @@ class DashboardDeployer:
             self.folders.add_member(
                 account_id, folder_id, MemberType.DASHBOARD.value, dashboard_id, actor=actor
             )
-            changes.add(f"added to folder {folder_id}")
+            changes.append(f"added to folder {folder_id}")
 
     def _tag(
-        self, account_id: str, arn: str, tags: Sequence[Tag], changes: _Changes, actor: Actor
+        self, account_id: str, arn: str, tags: Sequence[Tag], changes: list[str], actor: Actor
     ) -> None:
         if not tags:
             return
@@ -387,7 +379,7 @@ class DashboardDeployer:
         missing = [tag for tag in tags if held.get(tag.key) != tag.value]
         if missing:
             self.dashboards.tags.tag_resource(account_id, arn, missing, actor=actor)
-            changes.add(f"tagged {', '.join(tag.key for tag in missing)}")
+            changes.append(f"tagged {', '.join(tag.key for tag in missing)}")
 
     def deploy_file(
         self, path: Path, account_id: str, dashboard_id: str | None = None, *, actor: Actor
@@ -501,18 +493,18 @@ class DashboardDeployer:
                 f"folder {folder_id!r} is {folder.folder_type.value}: "
                 "a customer's folder is SHARED",
             )
-        changes = _Changes()
+        changes: list[str] = []
         if folder.name != name:
             self.folders.update(account_id, folder_id, name, actor=actor)
-            changes.add(f"renamed to {name!r}")
+            changes.append(f"renamed to {name!r}")
         held = self.folders.describe_permissions(account_id, folder_id).permissions
         grant = _missing(held, wanted)
         if grant:
             self.folders.update_permissions(account_id, folder_id, grant=grant, actor=actor)
             for entry in grant:
-                changes.add(f"shared with {entry.principal} as {roles[entry.principal]}")
-        status = DeployStatus.UPDATED if changes.items else DeployStatus.UNCHANGED
-        return Deployed(folder_id, folder.arn, status, changes=tuple(changes.items))
+                changes.append(f"shared with {entry.principal} as {roles[entry.principal]}")
+        status = DeployStatus.UPDATED if changes else DeployStatus.UNCHANGED
+        return Deployed(folder_id, folder.arn, status, changes=tuple(changes))
 
     # -- what the dashboards are made of ---------------------------------------------------
 
