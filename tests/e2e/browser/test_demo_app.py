@@ -22,7 +22,7 @@ from sightgate.demo.isv_app.backend import Backend, Credentials, Dashboard
 from sightgate.demo.loader import load_scenario_file
 from tests.e2e.helpers import free_port
 
-from .conftest import ROOT, Stack
+from .conftest import ACCOUNT, ROOT, Stack
 
 pytestmark = pytest.mark.e2e
 TABLE = "orders-by-product"
@@ -30,7 +30,9 @@ TABLE = "orders-by-product"
 
 @pytest.fixture(scope="module")
 def demo_app(stack: Stack) -> Iterator[str]:
-    """The app on http://localhost:<port>, against the suite's TLS server."""
+    """The app on http://localhost:<port>, against the suite's TLS server; the access key
+    it issues itself is gone once it stops."""
+    keys_before = {key.access_key_id for key in stack.services.access_keys.list(ACCOUNT)}
     data_dir = Path(stack.env["SIGHTGATE_DATA_DIR"])
     port = free_port()
     log_path = data_dir.parent / "demo-app.log"
@@ -66,6 +68,8 @@ def demo_app(stack: Stack) -> Iterator[str]:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+    keys_after = {key.access_key_id for key in stack.services.access_keys.list(ACCOUNT)}
+    assert keys_after == keys_before
 
 
 def orders_by_product(data_dir: Path, customer: str | None) -> dict[str, int]:

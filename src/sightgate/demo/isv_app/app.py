@@ -3,6 +3,8 @@ calls, and the SDK file exactly as npm ships it."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -25,8 +27,14 @@ def _problem(error: Exception) -> str:
     return f"sightgate could not be reached ({error}); is `sightgate serve` running?"
 
 
-def create_app(backend: Backend, users: list[tuple[str, str]], sdk_dir: Path) -> Starlette:
-    """The app for ``users`` (name, display name): only they may "sign in"."""
+def create_app(
+    backend: Backend,
+    users: list[tuple[str, str]],
+    sdk_dir: Path,
+    on_stop: Callable[[], None] = lambda: None,
+) -> Starlette:
+    """The app for ``users`` (name, display name): only they may "sign in". ``on_stop``
+    runs when the server stops."""
     known = {name for name, _ in users}
     sdk = sdk_dir / SDK_FILE
 
@@ -60,10 +68,18 @@ def create_app(backend: Backend, users: list[tuple[str, str]], sdk_dir: Path) ->
             return Response("npm install amazon-quicksight-embedding-sdk first\n", 404)
         return FileResponse(sdk, media_type="text/javascript")
 
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            on_stop()
+
     return Starlette(
+        lifespan=lifespan,
         routes=[
             Route("/", index),
             Route("/embed-url", embed_url),
             Route(f"/sdk/{SDK_FILE}", sdk_file),
-        ]
+        ],
     )

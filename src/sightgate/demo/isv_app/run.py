@@ -4,6 +4,7 @@ sign in, all from sightgate's own settings and the seed scenario."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -32,13 +33,17 @@ def sightgate_endpoint(settings: Settings) -> str:
     return f"{scheme}://{settings.host}:{settings.port}"
 
 
-def credentials(services: Services, account_id: str) -> Credentials:
-    """The key in the environment, else a new one issued for the app."""
+def credentials(services: Services, account_id: str) -> tuple[Credentials, Callable[[], None]]:
+    """The key in the environment, else a new one issued for the app; and what to do when
+    the app stops (delete the key it issued, so restarts leave no keys behind)."""
     key_id, secret = os.environ.get(KEY_ID_ENV), os.environ.get(SECRET_ENV)
     if key_id and secret:
-        return Credentials(key_id, secret)
+        return Credentials(key_id, secret), lambda: None
     issued = services.access_keys.create(account_id, actor=ACTOR)
-    return Credentials(issued.access_key_id, issued.secret_access_key)
+    return (
+        Credentials(issued.access_key_id, issued.secret_access_key),
+        lambda: services.access_keys.delete(issued.access_key_id, actor=ACTOR),
+    )
 
 
 def build(services: Services, settings: Settings, origin: str) -> Starlette:
@@ -49,14 +54,11 @@ def build(services: Services, settings: Settings, origin: str) -> Starlette:
         (str(u["userName"]), str(u.get("displayName", u["userName"]))) for u in scenario["users"]
     ]
     cert = os.environ.get("SIGHTGATE_TLS_CERT")
+    key, forget_key = credentials(services, account_id)
     backend = Backend(
-        sightgate_endpoint(settings),
-        account_id,
-        credentials(services, account_id),
-        origin=origin,
-        verify=cert if cert else True,
+        sightgate_endpoint(settings), account_id, key, origin=origin, verify=cert or True
     )
-    return create_app(backend, users, sdk_dir())
+    return create_app(backend, users, sdk_dir(), on_stop=forget_key)
 
 
 def sdk_dir() -> Path:
