@@ -43,6 +43,13 @@ $(AWSCLI_STAMP):
 	$(AWSCLI_VENV)/bin/pip install --quiet 'awscli>=1.44,<2'
 	touch $(AWSCLI_STAMP)
 
+# The demo ISV app's page loads the embedding SDK from node_modules: `make run` installs the
+# runtime npm packages (no dev tooling) when npm is there, and runs without them otherwise.
+SDK_STAMP ?= node_modules/amazon-quicksight-embedding-sdk/package.json
+$(SDK_STAMP):
+	@if command -v npm >/dev/null 2>&1; then npm ci --omit=dev --no-audit --no-fund; \
+	else echo "npm not found: the demo app (http://localhost:8081) says how to install the embedding SDK"; fi
+
 install: $(RUN_STAMP)
 
 install-dev: $(DEV_STAMP)
@@ -51,7 +58,7 @@ awscli: $(AWSCLI_STAMP)
 
 run: export SIGHTGATE_TLS_CERT ?= $(TLS_DIR)/cert.pem
 run: export SIGHTGATE_TLS_KEY ?= $(TLS_DIR)/key.pem
-run: install
+run: install $(SDK_STAMP)
 	$(BIN)/sightgate db upgrade
 	$(BIN)/sightgate demo load
 	$(BIN)/sightgate tls make-cert --out-dir $(TLS_DIR)

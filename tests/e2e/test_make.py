@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def planned(tmp_path: Path, *args: str, **env: str) -> list[str]:
-    """The commands ``make -n ARGS`` would run, for a checkout without any venv yet."""
+    """The commands ``make -n ARGS`` would run, for a checkout without any venv or
+    node_modules yet."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SIGHTGATE_")}
     environment.pop("HOST", None)
     environment.pop("PORT", None)
@@ -29,6 +30,7 @@ def planned(tmp_path: Path, *args: str, **env: str) -> list[str]:
             str(ROOT),
             f"VENV={tmp_path / 'venv'}",
             f"AWSCLI_VENV={tmp_path / 'awscli'}",
+            f"SDK_STAMP={tmp_path / 'node_modules' / 'sdk' / 'package.json'}",
             *args,
         ],
         env={**environment, **env},
@@ -57,10 +59,13 @@ def test_make_variables_on_the_command_line_still_choose(tmp_path: Path) -> None
 
 
 def test_run_installs_only_what_running_needs(tmp_path: Path) -> None:
-    """No Node, no dev or test tooling: the server never needs them."""
+    """No dev or test tooling: the server never needs them. Node's runtime packages (the
+    embedding SDK for the demo app's page) only where npm is there, without dev ones."""
     lines = planned(tmp_path, "run")
     assert any(line.endswith("pip install --quiet -e .") for line in lines)
-    assert not [line for line in lines if "npm" in line or "[dev]" in line or "awscli" in line]
+    assert not [line for line in lines if "[dev]" in line or "awscli" in line]
+    npm = [line for line in lines if "npm ci" in line]
+    assert npm and all("command -v npm" in line and "--omit=dev" in line for line in npm)
 
 
 def test_test_installs_the_dev_tooling_node_packages_and_the_aws_cli(tmp_path: Path) -> None:
