@@ -6,7 +6,8 @@ from sightgate.analytics.data.datasets import DataSetService, Saved
 from sightgate.analytics.data.model import DataSet
 from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.handlers.paging import next_token, page_request
-from sightgate.protocols.aws.handlers.quicksight.data_sources import permissions_json
+from sightgate.protocols.aws.handlers.quicksight import catalog
+from sightgate.protocols.aws.handlers.quicksight.catalog import CatalogShape
 from sightgate.protocols.aws.handlers.registry import (
     CREATED,
     OK,
@@ -100,43 +101,26 @@ def delete_data_set(datasets: DataSetService, ctx: RequestContext, params: Param
 
 def search_data_sets(datasets: DataSetService, ctx: RequestContext, params: Params) -> Output:
     """SearchDataSets."""
-    limit, after = page_request(ctx)
-    page = datasets.search(params["AwsAccountId"], params["Filters"], limit=limit, after=after)
-    return {
-        "DataSetSummaries": [summary_json(d) for d in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return catalog.search(datasets, SHAPE, ctx, params)
 
 
 def describe_data_set_permissions(
     datasets: DataSetService, ctx: RequestContext, params: Params
 ) -> Output:
     """DescribeDataSetPermissions."""
-    data_set, permissions = datasets.describe_permissions(
-        params["AwsAccountId"], params["DataSetId"]
-    )
-    return {
-        "DataSetArn": data_set.arn,
-        "DataSetId": data_set.data_set_id,
-        "Permissions": permissions_json(permissions),
-        **OK,
-    }
+    return catalog.describe_permissions(datasets, SHAPE, params)
 
 
 def update_data_set_permissions(
     datasets: DataSetService, ctx: RequestContext, params: Params
 ) -> Output:
     """UpdateDataSetPermissions."""
-    data_set, _ = datasets.update_permissions(
-        params["AwsAccountId"],
-        params["DataSetId"],
-        grant=params.get("GrantPermissions"),
-        revoke=params.get("RevokePermissions"),
-        actor=ctx.actor,
-    )
-    return {"DataSetArn": data_set.arn, "DataSetId": data_set.data_set_id, **OK}
+    return catalog.update_permissions(datasets, SHAPE, ctx, params)
 
+
+SHAPE: CatalogShape[DataSet] = CatalogShape(
+    "DataSet", lambda resource: resource.data_set_id, summary_json
+)
 
 HANDLERS = Handlers(
     "quicksight",

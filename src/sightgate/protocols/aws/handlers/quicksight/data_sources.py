@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sightgate.analytics.access.permissions import ResourcePermission
 from sightgate.analytics.data.model import DataSource
 from sightgate.analytics.data.sources import DataSourceService
 from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.handlers.paging import next_token, page_request
+from sightgate.protocols.aws.handlers.quicksight import catalog
+from sightgate.protocols.aws.handlers.quicksight.catalog import CatalogShape
 from sightgate.protocols.aws.handlers.registry import (
     CREATED,
     OK,
@@ -46,11 +47,6 @@ def summary_json(source: DataSource) -> Output:
         "CreatedTime": source.created,
         "LastUpdatedTime": source.updated,
     }
-
-
-def permissions_json(permissions: list[ResourcePermission]) -> list[Output]:
-    """``ResourcePermission`` entries."""
-    return [p.to_json() for p in permissions]
 
 
 def create_data_source(sources: DataSourceService, ctx: RequestContext, params: Params) -> Output:
@@ -100,43 +96,26 @@ def delete_data_source(sources: DataSourceService, ctx: RequestContext, params: 
 
 def search_data_sources(sources: DataSourceService, ctx: RequestContext, params: Params) -> Output:
     """SearchDataSources."""
-    limit, after = page_request(ctx)
-    page = sources.search(params["AwsAccountId"], params["Filters"], limit=limit, after=after)
-    return {
-        "DataSourceSummaries": [summary_json(s) for s in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return catalog.search(sources, SHAPE, ctx, params)
 
 
 def describe_data_source_permissions(
     sources: DataSourceService, ctx: RequestContext, params: Params
 ) -> Output:
     """DescribeDataSourcePermissions."""
-    source, permissions = sources.describe_permissions(
-        params["AwsAccountId"], params["DataSourceId"]
-    )
-    return {
-        "DataSourceArn": source.arn,
-        "DataSourceId": source.data_source_id,
-        "Permissions": permissions_json(permissions),
-        **OK,
-    }
+    return catalog.describe_permissions(sources, SHAPE, params)
 
 
 def update_data_source_permissions(
     sources: DataSourceService, ctx: RequestContext, params: Params
 ) -> Output:
     """UpdateDataSourcePermissions."""
-    source, _ = sources.update_permissions(
-        params["AwsAccountId"],
-        params["DataSourceId"],
-        grant=params.get("GrantPermissions"),
-        revoke=params.get("RevokePermissions"),
-        actor=ctx.actor,
-    )
-    return {"DataSourceArn": source.arn, "DataSourceId": source.data_source_id, **OK}
+    return catalog.update_permissions(sources, SHAPE, ctx, params)
 
+
+SHAPE: CatalogShape[DataSource] = CatalogShape(
+    "DataSource", lambda resource: resource.data_source_id, summary_json
+)
 
 HANDLERS = Handlers(
     "quicksight",
