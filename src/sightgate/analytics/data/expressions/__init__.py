@@ -12,7 +12,8 @@ FUNCTIONS by scripts/calc_functions.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from sqlglot import exp
 
@@ -68,13 +69,38 @@ class CompiledExpression:
     parameters: frozenset[str]
 
 
+COMPILED_CACHE_SIZE = 2048
+"""Distinct (text, scope, field) compilations kept: a dashboard's few dozen expressions
+across its datasets and readers' column sets, with room to spare."""
+
+_ScopeKey = tuple[tuple[tuple[str, ColumnType], ...], tuple[tuple[str, ColumnType], ...], bool]
+
+
 def compile_expression(
     text: str, scope: ExpressionScope, field: str = "Expression"
 ) -> CompiledExpression:
     """Compile ``text`` against ``scope``; ExpressionError (a ValidationError on
-    ``field``) names what is wrong and where."""
+    ``field``) names what is wrong and where.
+
+    Every query compiles its calculated fields again, and parsing dominated a query's
+    CPU, so compilations are cached by text, scope and field. The trees are mutable
+    sqlglot nodes (the engine binds literals into them), so each caller gets its own
+    copy, never the cached tree. Errors are not cached: a bad expression is rare and
+    fails as it did."""
+    key: _ScopeKey = (
+        tuple(scope.columns.items()),
+        tuple(scope.parameters.items()),
+        scope.allow_aggregates,
+    )
+    cached = _compile_cached(text, key, field)
+    return replace(cached, tree=cached.tree.copy())
+
+
+@lru_cache(maxsize=COMPILED_CACHE_SIZE)
+def _compile_cached(text: str, key: _ScopeKey, field: str) -> CompiledExpression:
+    columns, parameters, allow_aggregates = key
     tree = parse(text, field)
-    compiler = Compiler(field, scope.columns, scope.parameters, FUNCTIONS, scope.allow_aggregates)
+    compiler = Compiler(field, dict(columns), dict(parameters), FUNCTIONS, allow_aggregates)
     result = compiler.compile(tree)
     return CompiledExpression(
         tree=result.node,
