@@ -4,7 +4,8 @@ Both are read-only and bounded, whatever the SQL says:
 
 - DuckDB opens a version file ``read_only`` with external access disabled (no file,
   network, ``ATTACH`` or extension loading) and its configuration locked (no statement
-  can turn that back on). A timer interrupts a query past the time limit. Connections are
+  can turn that back on). One watchdog thread interrupts any query past its time limit
+  (a thread per query cost up to a millisecond each under load). Connections are
   kept per version file (versions are immutable); each query gets its own cursor.
 - PostgreSQL connects with keyword arguments (never a connection string built from
   values), and runs each query in a ``READ ONLY`` transaction whose ``statement_timeout``
@@ -18,10 +19,13 @@ learn a value through an error.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
+import time as clock
 from collections import OrderedDict, deque
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -105,6 +109,64 @@ def _bounded(fetched: list[tuple[Any, ...]], limits: Limits) -> Rows:
 # -- DuckDB ------------------------------------------------------------------------------
 
 
+class Watchdog:
+    """Calls a query's ``interrupt`` once its deadline passes, for every query at once: a
+    heap of deadlines and one daemon thread (started on first use) that sleeps on a
+    condition variable until the earliest one. Once ``watching`` has exited, its
+    interrupt is never called: the check and the call happen under the same lock."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._heap: list[tuple[float, int, Callable[[], None]]] = []
+        self._active: set[int] = set()
+        self._ids = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def watching(self, seconds: float, interrupt: Callable[[], None]) -> Iterator[None]:
+        """``interrupt`` is called if the block runs longer than ``seconds``."""
+        token = next(self._ids)
+        with self._ready:
+            heapq.heappush(self._heap, (clock.monotonic() + seconds, token, interrupt))
+            self._active.add(token)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="query-watchdog")
+                self._thread.daemon = True
+                self._thread.start()
+            if self._heap[0][1] == token:
+                self._ready.notify()
+        try:
+            yield
+        finally:
+            with self._ready:
+                self._active.discard(token)
+                if len(self._heap) > 2 * len(self._active) + 64:
+                    # Finished queries' entries are dropped lazily; keep the heap small.
+                    self._heap = [entry for entry in self._heap if entry[1] in self._active]
+                    heapq.heapify(self._heap)
+
+    def _run(self) -> None:
+        with self._ready:
+            while True:
+                while self._heap and self._heap[0][1] not in self._active:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._ready.wait()
+                    continue
+                deadline, token, interrupt = self._heap[0]
+                now = clock.monotonic()
+                if deadline > now:
+                    self._ready.wait(deadline - now)
+                    continue
+                heapq.heappop(self._heap)
+                self._active.discard(token)
+                with suppress(Exception):  # one failed interrupt must not stop the others
+                    interrupt()
+
+
+_WATCHDOG = Watchdog()
+
+
 @dataclass
 class _Opened:
     connection: duckdb.DuckDBPyConnection
@@ -122,17 +184,14 @@ class DuckDBReader:
     def fetch(self, path: Path, sql: str, parameters: Mapping[str, Value], limits: Limits) -> Rows:
         """The rows of ``sql`` over the version file at ``path``."""
         with self._cursor(path) as cursor:
-            timer = threading.Timer(limits.timeout_ms / 1000, cursor.interrupt)
-            timer.start()
             try:
-                cursor.execute(sql, dict(parameters))
-                fetched = cursor.fetchmany(limits.row_limit + 1)
+                with _WATCHDOG.watching(limits.timeout_ms / 1000, cursor.interrupt):
+                    cursor.execute(sql, dict(parameters))
+                    fetched = cursor.fetchmany(limits.row_limit + 1)
             except duckdb.InterruptException:
                 raise AnalyticalTimeoutError(limits.timeout_ms) from None
             except duckdb.Error as error:
                 raise QueryFailedError(f"DuckDB: {_kind(str(error))}") from None
-            finally:
-                timer.cancel()
         return _bounded(fetched, limits)
 
     @contextmanager
