@@ -35,6 +35,7 @@ from sightgate.analytics.access.services import Access
 from sightgate.analytics.assets.dashboard_tables import analyses, analysis_tags
 from sightgate.analytics.assets.model import FolderMember, MemberType
 from sightgate.analytics.assets.versions import (
+    SEARCH_ATTRIBUTES,
     AssetTags,
     Content,
     ContentBuilder,
@@ -49,9 +50,8 @@ from sightgate.analytics.assets.versions import (
 )
 from sightgate.analytics.data.resources import (
     PrincipalFilter,
-    arn_condition,
-    name_condition,
     parse_filters,
+    search_condition,
 )
 from sightgate.analytics.directory import repository as directory
 from sightgate.analytics.directory.model import Tag, validate_tags
@@ -72,14 +72,6 @@ CREATION_SUCCESSFUL = "CREATION_SUCCESSFUL"
 UPDATE_SUCCESSFUL = "UPDATE_SUCCESSFUL"
 DELETED = "DELETED"
 MIN_RECOVERY_DAYS, MAX_RECOVERY_DAYS, DEFAULT_RECOVERY_DAYS = 7, 30, 30
-SEARCH_ATTRIBUTES = (
-    "QUICKSIGHT_USER",
-    "QUICKSIGHT_VIEWER_OR_OWNER",
-    "QUICKSIGHT_OWNER",
-    "DIRECT_QUICKSIGHT_VIEWER_OR_OWNER",
-    "DIRECT_QUICKSIGHT_OWNER",
-    "DIRECT_QUICKSIGHT_SOLE_OWNER",
-)
 TAGS = TagTable("Analysis", analysis_tags, "analysis_row_id", analyses)
 
 ANALYSIS_CREATED = "analytics.AnalysisCreated"
@@ -117,27 +109,11 @@ def _to_analysis(row: RowMapping) -> Analysis:
         arn=row["arn"],
         name=row["name"],
         status=row["status"],
-        content=Content(
-            definition=row["definition"],
-            data_set_arns=list(row["data_set_arns"]),
-            errors=list(row["errors"]),
-            theme_arn=row["theme_arn"],
-            source_entity_arn=row["source_entity_arn"],
-        ),
+        content=Content.of_row(row),
         created=utc(row["created"]),
         updated=utc(row["updated"]),
         deletion_time=utc(row["deletion_time"]) if row["deletion_time"] else None,
     )
-
-
-def _content_values(content: Content) -> dict[str, Any]:
-    return {
-        "definition": content.definition,
-        "data_set_arns": content.data_set_arns,
-        "errors": content.errors,
-        "theme_arn": content.theme_arn,
-        "source_entity_arn": content.source_entity_arn,
-    }
 
 
 def _alive(now: datetime) -> ColumnElement[bool]:
@@ -205,7 +181,7 @@ class AnalysisService:
                     created=now,
                     updated=now,
                     deletion_time=None,
-                    **_content_values(content),
+                    **content.row_values(),
                 )
             )
             if granted:
@@ -255,9 +231,7 @@ class AnalysisService:
             uow.conn.execute(
                 update(analyses)
                 .where(analyses.c.id == analysis.row_id)
-                .values(
-                    name=name, status=UPDATE_SUCCESSFUL, updated=now, **_content_values(content)
-                )
+                .values(name=name, status=UPDATE_SUCCESSFUL, updated=now, **content.row_values())
             )
             analysis = replace(
                 analysis, name=name, status=UPDATE_SUCCESSFUL, content=content, updated=now
@@ -377,12 +351,9 @@ class AnalysisService:
         """SearchAnalyses: by name, or by the principal the permissions reach."""
         search = parse_filters(filters, "ANALYSIS_NAME", SEARCH_ATTRIBUTES)
         with self.db.read() as conn:
-            if search.name == "ANALYSIS_NAME":
-                condition = name_condition(analyses.c.name, search)
-            else:
-                condition = arn_condition(
-                    analyses.c.arn, self.search_filter.arns(conn, account_id, search)
-                )
+            condition = search_condition(
+                conn, account_id, search, analyses, "ANALYSIS_NAME", self.search_filter
+            )
         return self._page(account_id, condition, limit, after)
 
     def _page(

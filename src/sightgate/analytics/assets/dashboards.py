@@ -33,6 +33,7 @@ from sightgate.analytics.assets.dashboard_tables import (
 )
 from sightgate.analytics.assets.model import FolderMember, MemberType
 from sightgate.analytics.assets.versions import (
+    SEARCH_ATTRIBUTES,
     AssetTags,
     Content,
     ContentBuilder,
@@ -49,9 +50,8 @@ from sightgate.analytics.assets.versions import (
 )
 from sightgate.analytics.data.resources import (
     PrincipalFilter,
-    arn_condition,
-    name_condition,
     parse_filters,
+    search_condition,
 )
 from sightgate.analytics.directory import arns
 from sightgate.analytics.directory import repository as directory
@@ -67,15 +67,6 @@ KIND = ResourceType.DASHBOARD
 LATEST = "$LATEST"
 PUBLISHED = "$PUBLISHED"
 CREATION_SUCCESSFUL = "CREATION_SUCCESSFUL"
-SEARCH_ATTRIBUTES = (
-    "QUICKSIGHT_USER",
-    "QUICKSIGHT_VIEWER_OR_OWNER",
-    "QUICKSIGHT_OWNER",
-    "DIRECT_QUICKSIGHT_VIEWER_OR_OWNER",
-    "DIRECT_QUICKSIGHT_OWNER",
-    "DIRECT_QUICKSIGHT_SOLE_OWNER",
-)
-"""``QUICKSIGHT_USER`` is the deprecated spelling of ``QUICKSIGHT_VIEWER_OR_OWNER``."""
 TAGS = TagTable("Dashboard", dashboard_tags, "dashboard_row_id", dashboards)
 
 DASHBOARD_CREATED = "analytics.DashboardCreated"
@@ -167,13 +158,7 @@ def _to_version(dashboard: Dashboard, row: RowMapping) -> DashboardVersion:
         arn=version_arn(dashboard.arn, row["version_number"]),
         status=row["status"],
         description=row["description"],
-        content=Content(
-            definition=row["definition"],
-            data_set_arns=list(row["data_set_arns"]),
-            errors=list(row["errors"]),
-            theme_arn=row["theme_arn"],
-            source_entity_arn=row["source_entity_arn"],
-        ),
+        content=Content.of_row(row),
         publish_options=row["publish_options"],
         created=utc(row["created"]),
     )
@@ -427,11 +412,9 @@ class DashboardService:
         search = parse_filters(filters, "DASHBOARD_NAME", SEARCH_ATTRIBUTES)
         with self.db.read() as conn:
             directory.require_account(conn, account_id)
-            if search.name == "DASHBOARD_NAME":
-                condition = name_condition(dashboards.c.name, search)
-            else:
-                matched = self.search_filter.arns(conn, account_id, search)
-                condition = arn_condition(dashboards.c.arn, matched)
+            condition = search_condition(
+                conn, account_id, search, dashboards, "DASHBOARD_NAME", self.search_filter
+            )
             query = select(dashboards).where(dashboards.c.account_id == account_id, condition)
             rows, next_key = page_rows(conn, query, dashboards.c.dashboard_id, limit, after)
         return Page([_to_dashboard(row) for row in rows], next_key)
@@ -480,13 +463,9 @@ def _insert_version(
             version_number=number,
             status=version.status,
             description=description,
-            source_entity_arn=content.source_entity_arn,
-            theme_arn=content.theme_arn,
-            data_set_arns=content.data_set_arns,
-            definition=content.definition,
             publish_options=options,
-            errors=content.errors,
             created=now,
+            **content.row_values(),
         )
     )
     return version

@@ -1,6 +1,6 @@
 """What dashboards and analyses share: their ids and ARNs, the content of a version (a
-definition given or made from a template, its datasets and problems, a theme), the
-folder a new one is put in, and their tags.
+definition given or made from a template, its datasets and problems, a theme) and its
+columns, the folder a new one is put in, their tags and their Search* principal filters.
 
 A dashboard keeps a numbered, immutable version per Create/Update (``{arn}/version/{n}``);
 an analysis has one current content. Either way the content is built, and checked
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, RowMapping, Table, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from sightgate.analytics.assets import events as folder_events
@@ -48,6 +48,16 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,512}")
 BUILT_IN_THEMES = frozenset({"CLASSIC", "MIDNIGHT", "SEASIDE", "RAINIER"})
 """QuickSight's starting themes (``arn:aws:quicksight::aws:theme/<ID>``)."""
 _BUILT_IN_THEME = re.compile(r"arn:aws:quicksight::aws:theme/(?P<id>[A-Z_]+)")
+SEARCH_ATTRIBUTES = (
+    "QUICKSIGHT_USER",
+    "QUICKSIGHT_VIEWER_OR_OWNER",
+    "QUICKSIGHT_OWNER",
+    "DIRECT_QUICKSIGHT_VIEWER_OR_OWNER",
+    "DIRECT_QUICKSIGHT_OWNER",
+    "DIRECT_QUICKSIGHT_SOLE_OWNER",
+)
+"""The principal filters SearchDashboards and SearchAnalyses take; ``QUICKSIGHT_USER``
+is the deprecated spelling of ``QUICKSIGHT_VIEWER_OR_OWNER``."""
 
 
 class DataSetFinder(Protocol):
@@ -132,6 +142,27 @@ class Content:
     def sheets(self) -> list[dict[str, Any]]:
         """``[{SheetId, Name}]``."""
         return sheets_of(self.definition)
+
+    @classmethod
+    def of_row(cls, row: RowMapping) -> Content:
+        """The content stored in a dashboard version's or an analysis's row."""
+        return cls(
+            definition=row["definition"],
+            data_set_arns=list(row["data_set_arns"]),
+            errors=list(row["errors"]),
+            theme_arn=row["theme_arn"],
+            source_entity_arn=row["source_entity_arn"],
+        )
+
+    def row_values(self) -> dict[str, Any]:
+        """The columns the content is stored in (the same in both tables)."""
+        return {
+            "definition": self.definition,
+            "data_set_arns": self.data_set_arns,
+            "errors": self.errors,
+            "theme_arn": self.theme_arn,
+            "source_entity_arn": self.source_entity_arn,
+        }
 
 
 class ContentBuilder:

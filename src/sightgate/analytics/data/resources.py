@@ -192,10 +192,9 @@ class CatalogRows:
         """One page of the rows a Search* filter matches: by name when it filters on
         ``name_attribute``, else by the principal permissions reach."""
         repository.require_account(conn, account_id)
-        if search.name == name_attribute:
-            condition = name_condition(self.table.c.name, search)
-        else:
-            condition = arn_condition(self.table.c.arn, principals.arns(conn, account_id, search))
+        condition = search_condition(
+            conn, account_id, search, self.table, name_attribute, principals
+        )
         query = select(self.table).where(self.table.c.account_id == account_id, condition)
         return page_rows(conn, query, self.id_column, limit, after)
 
@@ -328,6 +327,21 @@ class PrincipalFilter:
         except (NotFoundError, ValidationError):
             return None
         return Grantee.of(user) if user.allowed else None
+
+
+def search_condition(
+    conn: Connection,
+    account_id: str,
+    search: SearchFilter,
+    table: Table,
+    name_attribute: str,
+    principals: PrincipalFilter,
+) -> ColumnElement[bool]:
+    """What a Search* filter asks of ``table``'s rows: the name, when it filters on
+    ``name_attribute``; else an ARN among those the principal's permissions reach."""
+    if search.name == name_attribute:
+        return name_condition(table.c.name, search)
+    return arn_condition(table.c.arn, principals.arns(conn, account_id, search))
 
 
 def name_condition(column: Any, search: SearchFilter) -> ColumnElement[bool]:
