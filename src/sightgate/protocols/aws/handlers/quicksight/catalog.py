@@ -1,10 +1,12 @@
 """The QuickSight operations datasets and data sources share: Search* and the
-Describe/Update*Permissions pair, whose outputs differ only in their members' names."""
+Describe/Update*Permissions pair, whose outputs differ only in their members' names.
+Each module registers them with ``operations`` and its ``CatalogShape``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
 from sightgate.analytics.access.permissions import ResourcePermission
@@ -12,7 +14,8 @@ from sightgate.platform.events import Actor
 from sightgate.platform.pagination import Page
 from sightgate.protocols.aws.context import RequestContext
 from sightgate.protocols.aws.handlers.paging import next_token, page_request
-from sightgate.protocols.aws.handlers.registry import OK, Output, Params
+from sightgate.protocols.aws.handlers.registry import OK, Operation, Output, Params
+from sightgate.protocols.aws.handlers.rules import in_named_account
 
 
 class _HasArn(Protocol):
@@ -21,6 +24,7 @@ class _HasArn(Protocol):
 
 
 R = TypeVar("R", bound=_HasArn)
+S = TypeVar("S", bound="CatalogService[Any]")
 
 
 class CatalogService(Protocol[R]):
@@ -70,7 +74,7 @@ def permissions_json(permissions: list[ResourcePermission]) -> list[Output]:
 
 
 def search(
-    service: CatalogService[R], shape: CatalogShape[R], ctx: RequestContext, params: Params
+    service: CatalogService[R], ctx: RequestContext, params: Params, *, shape: CatalogShape[R]
 ) -> Output:
     """SearchDataSets / SearchDataSources."""
     limit, after = page_request(ctx)
@@ -83,7 +87,7 @@ def search(
 
 
 def describe_permissions(
-    service: CatalogService[R], shape: CatalogShape[R], params: Params
+    service: CatalogService[R], ctx: RequestContext, params: Params, *, shape: CatalogShape[R]
 ) -> Output:
     """DescribeDataSetPermissions / DescribeDataSourcePermissions."""
     resource, permissions = service.describe_permissions(
@@ -93,7 +97,7 @@ def describe_permissions(
 
 
 def update_permissions(
-    service: CatalogService[R], shape: CatalogShape[R], ctx: RequestContext, params: Params
+    service: CatalogService[R], ctx: RequestContext, params: Params, *, shape: CatalogShape[R]
 ) -> Output:
     """UpdateDataSetPermissions / UpdateDataSourcePermissions (the permissions after the
     change are not part of the answer, as in QuickSight)."""
@@ -105,3 +109,21 @@ def update_permissions(
         actor=ctx.actor,
     )
     return {**shape.identity(resource), **OK}
+
+
+def operations(shape: CatalogShape[Any], service_type: type[S]) -> tuple[Operation[S], ...]:
+    """``Search<noun>s``, ``Describe<noun>Permissions`` and ``Update<noun>Permissions``
+    in the named account; ``service_type`` (the module's service) only types them, so
+    they sit in its ``Handlers`` beside its other operations."""
+    noun = shape.noun
+    return (
+        Operation(f"Search{noun}s", partial(search, shape=shape), in_named_account),
+        Operation(
+            f"Describe{noun}Permissions",
+            partial(describe_permissions, shape=shape),
+            in_named_account,
+        ),
+        Operation(
+            f"Update{noun}Permissions", partial(update_permissions, shape=shape), in_named_account
+        ),
+    )

@@ -99,25 +99,6 @@ def delete_data_set(datasets: DataSetService, ctx: RequestContext, params: Param
     return {"Arn": data_set.arn, "DataSetId": data_set.data_set_id, **OK}
 
 
-def search_data_sets(datasets: DataSetService, ctx: RequestContext, params: Params) -> Output:
-    """SearchDataSets."""
-    return catalog.search(datasets, SHAPE, ctx, params)
-
-
-def describe_data_set_permissions(
-    datasets: DataSetService, ctx: RequestContext, params: Params
-) -> Output:
-    """DescribeDataSetPermissions."""
-    return catalog.describe_permissions(datasets, SHAPE, params)
-
-
-def update_data_set_permissions(
-    datasets: DataSetService, ctx: RequestContext, params: Params
-) -> Output:
-    """UpdateDataSetPermissions."""
-    return catalog.update_permissions(datasets, SHAPE, ctx, params)
-
-
 SHAPE: CatalogShape[DataSet] = CatalogShape(
     "DataSet", lambda resource: resource.data_set_id, summary_json
 )
@@ -131,8 +112,6 @@ HANDLERS = Handlers(
         Operation("ListDataSets", list_data_sets, in_named_account),
         Operation("UpdateDataSet", update_data_set, in_named_account),
         Operation("DeleteDataSet", delete_data_set, in_named_account),
-        Operation("SearchDataSets", search_data_sets, in_named_account),
-        Operation("DescribeDataSetPermissions", describe_data_set_permissions, in_named_account),
-        Operation("UpdateDataSetPermissions", update_data_set_permissions, in_named_account),
+        *catalog.operations(SHAPE, DataSetService),
     ),
 )

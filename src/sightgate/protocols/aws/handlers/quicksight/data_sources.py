@@ -94,25 +94,6 @@ def delete_data_source(sources: DataSourceService, ctx: RequestContext, params: 
     return {"Arn": source.arn, "DataSourceId": source.data_source_id, **OK}
 
 
-def search_data_sources(sources: DataSourceService, ctx: RequestContext, params: Params) -> Output:
-    """SearchDataSources."""
-    return catalog.search(sources, SHAPE, ctx, params)
-
-
-def describe_data_source_permissions(
-    sources: DataSourceService, ctx: RequestContext, params: Params
-) -> Output:
-    """DescribeDataSourcePermissions."""
-    return catalog.describe_permissions(sources, SHAPE, params)
-
-
-def update_data_source_permissions(
-    sources: DataSourceService, ctx: RequestContext, params: Params
-) -> Output:
-    """UpdateDataSourcePermissions."""
-    return catalog.update_permissions(sources, SHAPE, ctx, params)
-
-
 SHAPE: CatalogShape[DataSource] = CatalogShape(
     "DataSource", lambda resource: resource.data_source_id, summary_json
 )
@@ -126,10 +107,6 @@ HANDLERS = Handlers(
         Operation("ListDataSources", list_data_sources, in_named_account),
         Operation("UpdateDataSource", update_data_source, in_named_account),
         Operation("DeleteDataSource", delete_data_source, in_named_account),
-        Operation("SearchDataSources", search_data_sources, in_named_account),
-        Operation(
-            "DescribeDataSourcePermissions", describe_data_source_permissions, in_named_account
-        ),
-        Operation("UpdateDataSourcePermissions", update_data_source_permissions, in_named_account),
+        *catalog.operations(SHAPE, DataSourceService),
     ),
 )
