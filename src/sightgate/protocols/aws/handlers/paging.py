@@ -35,6 +35,14 @@ def next_token(ctx: RequestContext, page: Page[Any]) -> dict[str, str]:
     return {"NextToken": ctx.encode_next_token({"after": page.next_key})}
 
 
+def summaries(
+    ctx: RequestContext, page: Page[T], member: str, to_json: Callable[[T], dict[str, Any]]
+) -> dict[str, Any]:
+    """A List*/Search* answer's members: ``member`` holds the page's items as
+    ``to_json`` writes them, beside the page's ``NextToken``."""
+    return {member: [to_json(item) for item in page.items], **next_token(ctx, page)}
+
+
 def page_of(
     ctx: RequestContext, items: Sequence[T], key: Callable[[T], str]
 ) -> tuple[list[T], dict[str, str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sightgate.analytics.access.permissions import ResourcePermission
 from sightgate.analytics.assets.analyses import Analysis, AnalysisService
 from sightgate.protocols.aws.context import RequestContext
-from sightgate.protocols.aws.handlers.paging import next_token, page_of, page_request
+from sightgate.protocols.aws.handlers.paging import page_of, page_request, summaries
 from sightgate.protocols.aws.handlers.quicksight.tags import tags_of
 from sightgate.protocols.aws.handlers.registry import (
     CREATED,
@@ -93,22 +93,14 @@ def list_analyses(analyses: AnalysisService, ctx: RequestContext, params: Params
     """ListAnalyses."""
     limit, after = page_request(ctx)
     page = analyses.list(params["AwsAccountId"], limit=limit, after=after)
-    return {
-        "AnalysisSummaryList": [summary_json(a) for a in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return {**summaries(ctx, page, "AnalysisSummaryList", summary_json), **OK}
 
 
 def search_analyses(analyses: AnalysisService, ctx: RequestContext, params: Params) -> Output:
     """SearchAnalyses."""
     limit, after = page_request(ctx)
     page = analyses.search(params["AwsAccountId"], params["Filters"], limit=limit, after=after)
-    return {
-        "AnalysisSummaryList": [summary_json(a) for a in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return {**summaries(ctx, page, "AnalysisSummaryList", summary_json), **OK}
 
 
 def delete_analysis(analyses: AnalysisService, ctx: RequestContext, params: Params) -> Output:

@@ -11,7 +11,7 @@ from sightgate.analytics.access.permissions import ResourcePermission, parse_per
 from sightgate.analytics.assets.folders import FolderPermissions, FolderService
 from sightgate.analytics.assets.model import Folder
 from sightgate.protocols.aws.context import RequestContext
-from sightgate.protocols.aws.handlers.paging import next_token, page_of, page_request
+from sightgate.protocols.aws.handlers.paging import next_token, page_of, page_request, summaries
 from sightgate.protocols.aws.handlers.quicksight.tags import tags_of
 from sightgate.protocols.aws.handlers.registry import OK, Handlers, Operation, Output, Params
 from sightgate.protocols.aws.handlers.rules import by_resource_arn, in_named_account
@@ -66,22 +66,14 @@ def list_folders(folders: FolderService, ctx: RequestContext, params: Params) ->
     """ListFolders."""
     limit, after = page_request(ctx)
     page = folders.list(params["AwsAccountId"], limit=limit, after=after)
-    return {
-        "FolderSummaryList": [summary_json(f) for f in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return {**summaries(ctx, page, "FolderSummaryList", summary_json), **OK}
 
 
 def search_folders(folders: FolderService, ctx: RequestContext, params: Params) -> Output:
     """SearchFolders (the principal filters are the authorizer's answers)."""
     limit, after = page_request(ctx)
     page = folders.search(params["AwsAccountId"], params["Filters"], limit=limit, after=after)
-    return {
-        "FolderSummaryList": [summary_json(f) for f in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return {**summaries(ctx, page, "FolderSummaryList", summary_json), **OK}
 
 
 def update_folder(folders: FolderService, ctx: RequestContext, params: Params) -> Output:
