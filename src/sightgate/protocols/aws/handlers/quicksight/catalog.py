@@ -13,7 +13,7 @@ from sightgate.analytics.access.permissions import ResourcePermission
 from sightgate.platform.events import Actor
 from sightgate.platform.pagination import Page
 from sightgate.protocols.aws.context import RequestContext
-from sightgate.protocols.aws.handlers.paging import next_token, page_request
+from sightgate.protocols.aws.handlers.paging import page_request, summaries
 from sightgate.protocols.aws.handlers.registry import OK, Operation, Output, Params
 from sightgate.protocols.aws.handlers.rules import in_named_account
 
@@ -79,11 +79,7 @@ def search(
     """SearchDataSets / SearchDataSources."""
     limit, after = page_request(ctx)
     page = service.search(params["AwsAccountId"], params["Filters"], limit=limit, after=after)
-    return {
-        f"{shape.noun}Summaries": [shape.summary_json(r) for r in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return {**summaries(ctx, page, f"{shape.noun}Summaries", shape.summary_json), **OK}
 
 
 def describe_permissions(

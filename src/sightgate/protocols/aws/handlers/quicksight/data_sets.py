@@ -5,7 +5,7 @@ from __future__ import annotations
 from sightgate.analytics.data.datasets import DataSetService, Saved
 from sightgate.analytics.data.model import DataSet
 from sightgate.protocols.aws.context import RequestContext
-from sightgate.protocols.aws.handlers.paging import next_token, page_request
+from sightgate.protocols.aws.handlers.paging import page_request, summaries
 from sightgate.protocols.aws.handlers.quicksight import catalog
 from sightgate.protocols.aws.handlers.quicksight.catalog import CatalogShape
 from sightgate.protocols.aws.handlers.registry import (
@@ -80,11 +80,7 @@ def list_data_sets(datasets: DataSetService, ctx: RequestContext, params: Params
     """ListDataSets."""
     limit, after = page_request(ctx)
     page = datasets.list(params["AwsAccountId"], limit=limit, after=after)
-    return {
-        "DataSetSummaries": [summary_json(d) for d in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return {**summaries(ctx, page, "DataSetSummaries", summary_json), **OK}
 
 
 def update_data_set(datasets: DataSetService, ctx: RequestContext, params: Params) -> Output:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sightgate.analytics.data.model import DataSource
 from sightgate.analytics.data.sources import DataSourceService
 from sightgate.protocols.aws.context import RequestContext
-from sightgate.protocols.aws.handlers.paging import next_token, page_request
+from sightgate.protocols.aws.handlers.paging import page_request, summaries
 from sightgate.protocols.aws.handlers.quicksight import catalog
 from sightgate.protocols.aws.handlers.quicksight.catalog import CatalogShape
 from sightgate.protocols.aws.handlers.registry import (
@@ -70,11 +70,7 @@ def list_data_sources(sources: DataSourceService, ctx: RequestContext, params: P
     """ListDataSources."""
     limit, after = page_request(ctx)
     page = sources.list(params["AwsAccountId"], limit=limit, after=after)
-    return {
-        "DataSources": [data_source_json(s) for s in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return {**summaries(ctx, page, "DataSources", data_source_json), **OK}
 
 
 def update_data_source(sources: DataSourceService, ctx: RequestContext, params: Params) -> Output:
