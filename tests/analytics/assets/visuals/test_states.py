@@ -342,3 +342,36 @@ def test_row_and_column_security_hold_in_every_visual(tmp_path: Path) -> None:
         user("admin"), definition(units), {"sales": replace(sales, spice_version=None)}
     ).visuals
     assert unready.state is VisualState.ERROR and "no SPICE data yet" in (unready.error or "")
+
+
+def test_a_sheet_reads_its_rules_dataset_once_for_all_its_visuals(tmp_path: Path) -> None:
+    rules = spice_data_set(
+        tmp_path, "rules", columns(GroupName=STRING, region=STRING), [("us-grp", "US")]
+    )
+    sales = spice_data_set(
+        tmp_path,
+        "sales",
+        SALES,
+        SALES_ROWS,
+        row_level_permission_data_set=RowLevelPermissionDataSet(
+            rules.arn, PermissionPolicy.GRANT_ACCESS
+        ),
+    )
+    catalog = Catalog()
+    catalog.add(rules, sales)
+    reads: list[str] = []
+    looked_up = catalog.by_arn
+
+    def by_arn(account_id: str, arn: str) -> Any:
+        reads.append(arn)
+        return looked_up(account_id, arn)
+
+    catalog.by_arn = by_arn  # type: ignore[method-assign]
+    visuals = VisualDataService(service(catalog), now=lambda: NOW)
+    units = bar("units", [category("region", "region")], [number("units", "units")])
+    spec = definition(REVENUE_BY_REGION, units)
+    sheet = visuals.sheet(user("u", "us-grp"), spec, {"sales": sales})
+    assert [normalized(v.rows) for v in sheet.visuals][1] == [("US", 15)]
+    assert reads == [rules.arn]
+    visuals.sheet(user("u", "us-grp"), spec, {"sales": sales})
+    assert reads == [rules.arn, rules.arn]  # the next sheet reads it again

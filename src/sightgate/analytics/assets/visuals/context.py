@@ -21,6 +21,7 @@ from sightgate.analytics.data.model import (
     SortDirection,
     Value,
 )
+from sightgate.analytics.data.query.ports import DataSetLookup
 from sightgate.analytics.data.query.security import Viewer
 from sightgate.platform.errors import ValidationError
 
@@ -37,9 +38,34 @@ NO_ROWS = "false"
 class Queries(Protocol):
     """The query engine as visuals use it (``QueryService``)."""
 
+    lookup: DataSetLookup
+
     def columns(self, viewer: Viewer, data_set: DataSet) -> tuple[Column, ...]: ...
 
-    def run(self, viewer: Viewer, data_set: DataSet, query: LogicalQuery) -> QueryResult: ...
+    def run(
+        self,
+        viewer: Viewer,
+        data_set: DataSet,
+        query: LogicalQuery,
+        *,
+        rules_sets: DataSetLookup | None = None,
+    ) -> QueryResult: ...
+
+
+class SheetDataSets:
+    """The datasets one sheet's queries look up (their rules datasets), each read once
+    for the whole sheet instead of once per visual; a new sheet reads them again, so no
+    change outlives a render."""
+
+    def __init__(self, lookup: DataSetLookup) -> None:
+        self._lookup = lookup
+        self._read: dict[tuple[str, str], DataSet] = {}
+
+    def by_arn(self, account_id: str, arn: str) -> DataSet:
+        key = (account_id, arn)
+        if key not in self._read:
+            self._read[key] = self._lookup.by_arn(account_id, arn)
+        return self._read[key]
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,8 @@ class VisualContext:
     parameters: dict[str, ParameterValue]
     conditions: list[str] = field(default_factory=list)
     predicates: list[Predicate] = field(default_factory=list)
+    rules_sets: DataSetLookup | None = None
+    """The sheet's ``SheetDataSets``."""
 
     def run(
         self,
@@ -80,7 +108,7 @@ class VisualContext:
             limit=limit,
             parameters=dict(self.parameters),
         )
-        return self.queries.run(self.viewer, self.data_set, query)
+        return self.queries.run(self.viewer, self.data_set, query, rules_sets=self.rules_sets)
 
     def keep_first(
         self, subject: WellField, measures: Sequence[WellField], ordering: Ordering, limit: int

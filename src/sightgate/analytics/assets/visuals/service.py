@@ -24,7 +24,7 @@ from sightgate.analytics.data.query.security import Viewer
 from sightgate.platform.errors import NotFoundError, SightgateError, ValidationError
 
 from .charts import CHARTS, KPI_WELLS, TABLE_WELLS, Drawn, chart, kpi, table
-from .context import Queries, VisualContext
+from .context import Queries, SheetDataSets, VisualContext
 from .fields import Formats
 from .filters import FilterGroups
 from .model import SheetData, UnsupportedError, VisualData, VisualState
@@ -132,6 +132,7 @@ class _Drawing:
         self.formats = formats
         self.groups = groups
         self.sheet_id = sheet_id
+        self.rules_sets = SheetDataSets(queries.lookup)
 
     def visual(self, item: object) -> VisualData:
         if not isinstance(item, Mapping) or len(item) != 1:
@@ -198,6 +199,7 @@ class _Drawing:
             self.formats,
             {**values, **applied.bindings},
             conditions=applied.conditions,
+            rules_sets=self.rules_sets,
         )
         for top in applied.top_bottom:
             ctx.top_bottom(top)

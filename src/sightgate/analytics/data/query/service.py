@@ -116,14 +116,24 @@ class QueryService:
         return visible_columns(data_set, viewer)
 
     def run(
-        self, viewer: Viewer, data_set: DataSet, query: LogicalQuery, *, explain: bool = False
+        self,
+        viewer: Viewer,
+        data_set: DataSet,
+        query: LogicalQuery,
+        *,
+        explain: bool = False,
+        rules_sets: DataSetLookup | None = None,
     ) -> QueryResult:
         """The answer to ``query`` on ``data_set`` as ``viewer`` may see it; with
-        ``explain``, why (the rules that matched, the hidden columns, the SQL)."""
+        ``explain``, why (the rules that matched, the hidden columns, the SQL).
+        ``rules_sets`` looks up the rules dataset instead of ``lookup``: a caller running
+        several queries at once (a sheet's visuals) reads it once for all of them."""
         _check_viewer(viewer, data_set)
         visible = visible_columns(data_set, viewer)
         target = self._target(data_set)
-        condition, matched = self._row_condition(viewer, data_set, explain)
+        condition, matched = self._row_condition(
+            viewer, data_set, explain, rules_sets or self.lookup
+        )
         select = over(target.relation, [column(c.name) for c in visible])
         if condition is not None:
             select = select.where(condition, copy=False)
@@ -210,7 +220,7 @@ class QueryService:
     # -- row security -----------------------------------------------------------------
 
     def _row_condition(
-        self, viewer: Viewer, data_set: DataSet, explain: bool
+        self, viewer: Viewer, data_set: DataSet, explain: bool, rules_sets: DataSetLookup
     ) -> tuple[exp.Expr | None, tuple[MatchedRule, ...]]:
         """The viewer's row rules and tag rules as one condition (None: no row security
         applies), and with ``explain`` what matched."""
@@ -222,7 +232,7 @@ class QueryService:
             keys = principal_keys(viewer, rls)
             rows: tuple[RuleRow, ...] = ()
             if keys.user is not None or keys.groups:
-                rules = self._rule_index(data_set, rls, keys).for_viewer(keys)
+                rules = self._rule_index(data_set, rls, keys, rules_sets).for_viewer(keys)
                 rows = rules.rows
                 if explain:
                     matched.extend(rules.matched())
@@ -235,12 +245,16 @@ class QueryService:
         return (exp.and_(*conditions, copy=False) if conditions else None), tuple(matched)
 
     def _rule_index(
-        self, data_set: DataSet, rls: RowLevelPermissionDataSet, keys: PrincipalKeys
+        self,
+        data_set: DataSet,
+        rls: RowLevelPermissionDataSet,
+        keys: PrincipalKeys,
+        rules_sets: DataSetLookup,
     ) -> RuleIndex:
         """The rules of ``data_set``'s rules dataset that may concern ``keys``: the whole
         indexed version when it is cached (or small enough to be), else the rows naming
         the viewer, read now."""
-        rules_set = self.lookup.by_arn(data_set.account_id, rls.arn)
+        rules_set = rules_sets.by_arn(data_set.account_id, rls.arn)
         target = self._target(rules_set)
         names = [c.name for c in rules_set.output_columns]
         if target.cache_key is None:
