@@ -14,7 +14,7 @@ from sightgate.analytics.assets.dashboards import (
     Saved,
 )
 from sightgate.protocols.aws.context import RequestContext
-from sightgate.protocols.aws.handlers.paging import next_token, page_of, page_request
+from sightgate.protocols.aws.handlers.paging import next_token, page_of, page_request, summaries
 from sightgate.protocols.aws.handlers.quicksight.tags import tags_of
 from sightgate.protocols.aws.handlers.registry import (
     CREATED,
@@ -139,11 +139,7 @@ def list_dashboards(dashboards: DashboardService, ctx: RequestContext, params: P
     """ListDashboards."""
     limit, after = page_request(ctx)
     page = dashboards.list(params["AwsAccountId"], limit=limit, after=after)
-    return {
-        "DashboardSummaryList": [summary_json(d) for d in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return {**summaries(ctx, page, "DashboardSummaryList", summary_json), **OK}
 
 
 def list_dashboard_versions(
@@ -233,11 +229,7 @@ def search_dashboards(dashboards: DashboardService, ctx: RequestContext, params:
     """SearchDashboards (the principal filters are the authorizer's answers)."""
     limit, after = page_request(ctx)
     page = dashboards.search(params["AwsAccountId"], params["Filters"], limit=limit, after=after)
-    return {
-        "DashboardSummaryList": [summary_json(d) for d in page.items],
-        **next_token(ctx, page),
-        **OK,
-    }
+    return {**summaries(ctx, page, "DashboardSummaryList", summary_json), **OK}
 
 
 HANDLERS = Handlers(
