@@ -202,3 +202,39 @@ def test_errors(qs: Any, warehouse: str) -> None:  # noqa: F811
         )
         == "ResourceNotFoundException"
     )
+
+
+def test_a_source_that_goes_away_mid_ingestion_fails_it_and_keeps_the_version(
+    qs: Any,  # noqa: F811
+    warehouse: str,
+    source_database: dict[str, Any],  # noqa: F811
+) -> None:
+    import psycopg
+
+    created = qs.create_data_set(**spice_members("vanishing", warehouse, rows_sql(3)))
+    wait_for(qs, "vanishing", created["IngestionId"], "COMPLETED")
+    updated = qs.update_data_set(
+        **spice_members("vanishing", warehouse, rows_sql(SLOW_ROWS, seconds_per_row=1))
+    )
+    running = updated["IngestionId"]
+    wait_for(qs, "vanishing", running, "RUNNING")
+    time.sleep(1)  # the COPY has begun
+    with psycopg.connect(
+        host=source_database["host"],
+        port=source_database["port"],
+        user=source_database["user"],
+        dbname=source_database["database"],
+        autocommit=True,
+    ) as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = %s AND application_name = 'sightgate' AND pid <> pg_backend_pid()",
+            (source_database["database"],),
+        ).fetchone()
+    assert killed is not None and killed[0] >= 1
+    failed = wait_for(qs, "vanishing", running, "FAILED", "COMPLETED", timeout=30)
+    assert failed["IngestionStatus"] == "FAILED", failed
+    assert failed["ErrorInfo"]["Type"] in ("DATA_SOURCE_CONNECTION_FAILED", "SQL_EXCEPTION")
+    assert PASSWORD not in failed["ErrorInfo"]["Message"]
+    described = qs.describe_data_set(AwsAccountId=ACCOUNT, DataSetId="vanishing")["DataSet"]
+    assert described["ConsumedSpiceCapacityInBytes"] > 0  # version 1 is still served
