@@ -145,6 +145,51 @@ def test_a_spice_dataset_is_ingested_and_refreshed(qs: Any, warehouse: str) -> N
     )
 
 
+def test_a_source_that_goes_away_mid_ingestion_fails_it_and_keeps_the_version(
+    qs: Any,  # noqa: F811
+    warehouse: str,
+    source_database: dict[str, Any],  # noqa: F811
+) -> None:
+    import psycopg
+
+    created = qs.create_data_set(**spice_members("vanishing", warehouse, rows_sql(3)))
+    wait_for(qs, "vanishing", created["IngestionId"], "COMPLETED")
+    updated = qs.update_data_set(
+        **spice_members("vanishing", warehouse, rows_sql(SLOW_ROWS, seconds_per_row=1))
+    )
+    running = updated["IngestionId"]
+    wait_for(qs, "vanishing", running, "RUNNING")
+    killed = 0
+    deadline = time.monotonic() + 30
+    with psycopg.connect(
+        host=source_database["host"],
+        port=source_database["port"],
+        user=source_database["user"],
+        dbname=source_database["database"],
+        autocommit=True,
+    ) as admin:
+        while True:  # the source goes away: every session of the build is cut off
+            row = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND application_name = 'sightgate' "
+                "AND pid <> pg_backend_pid()",
+                (source_database["database"],),
+            ).fetchone()
+            killed += row[0] if row else 0
+            failed = qs.describe_ingestion(
+                AwsAccountId=ACCOUNT, DataSetId="vanishing", IngestionId=running
+            )["Ingestion"]
+            if failed["IngestionStatus"] != "RUNNING" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    assert killed >= 1
+    assert failed["IngestionStatus"] == "FAILED", failed
+    assert failed["ErrorInfo"]["Type"] in ("DATA_SOURCE_CONNECTION_FAILED", "SQL_EXCEPTION")
+    assert PASSWORD not in failed["ErrorInfo"]["Message"]
+    described = qs.describe_data_set(AwsAccountId=ACCOUNT, DataSetId="vanishing")["DataSet"]
+    assert described["ConsumedSpiceCapacityInBytes"] > 0  # version 1 is still served
+
+
 def test_a_running_ingestion_is_cancelled(qs: Any, warehouse: str) -> None:  # noqa: F811
     created = qs.create_data_set(**spice_members("slow", warehouse, rows_sql(2)))
     wait_for(qs, "slow", created["IngestionId"], "COMPLETED")
@@ -202,39 +247,3 @@ def test_errors(qs: Any, warehouse: str) -> None:  # noqa: F811
         )
         == "ResourceNotFoundException"
     )
-
-
-def test_a_source_that_goes_away_mid_ingestion_fails_it_and_keeps_the_version(
-    qs: Any,  # noqa: F811
-    warehouse: str,
-    source_database: dict[str, Any],  # noqa: F811
-) -> None:
-    import psycopg
-
-    created = qs.create_data_set(**spice_members("vanishing", warehouse, rows_sql(3)))
-    wait_for(qs, "vanishing", created["IngestionId"], "COMPLETED")
-    updated = qs.update_data_set(
-        **spice_members("vanishing", warehouse, rows_sql(SLOW_ROWS, seconds_per_row=1))
-    )
-    running = updated["IngestionId"]
-    wait_for(qs, "vanishing", running, "RUNNING")
-    time.sleep(1)  # the COPY has begun
-    with psycopg.connect(
-        host=source_database["host"],
-        port=source_database["port"],
-        user=source_database["user"],
-        dbname=source_database["database"],
-        autocommit=True,
-    ) as admin:
-        killed = admin.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = %s AND application_name = 'sightgate' AND pid <> pg_backend_pid()",
-            (source_database["database"],),
-        ).fetchone()
-    assert killed is not None and killed[0] >= 1
-    failed = wait_for(qs, "vanishing", running, "FAILED", "COMPLETED", timeout=30)
-    assert failed["IngestionStatus"] == "FAILED", failed
-    assert failed["ErrorInfo"]["Type"] in ("DATA_SOURCE_CONNECTION_FAILED", "SQL_EXCEPTION")
-    assert PASSWORD not in failed["ErrorInfo"]["Message"]
-    described = qs.describe_data_set(AwsAccountId=ACCOUNT, DataSetId="vanishing")["DataSet"]
-    assert described["ConsumedSpiceCapacityInBytes"] > 0  # version 1 is still served
