@@ -568,7 +568,7 @@ def test_a_malformed_resource_arn(qs: Any, subscribed: str) -> None:
 
 
 def test_an_unimplemented_operation(qs: Any, subscribed: str) -> None:
-    error = error_of(lambda: qs.list_dashboards(AwsAccountId=subscribed))
+    error = error_of(lambda: qs.list_topics(AwsAccountId=subscribed))
 
     assert error.response["Error"]["Code"] == "NotImplementedException"
     assert status_of(error) == 501

@@ -326,7 +326,7 @@ def _dashboard(
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped after the browser tests: later tests count serves
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     reason = _skip_reason()
     if reason:
@@ -420,7 +420,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         services.db.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # its asyncio loop must not outlive the browser tests
 def browser(stack: Stack) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
