@@ -45,7 +45,7 @@ from typing import Any
 import duckdb
 from sqlalchemy import Table, insert, text
 
-from bench.authorization import figures
+from bench.authorization import DirectoryRows, figures
 from bench.data import _READER_CONFIG as READER_CONFIG
 from bench.harness import busy_cpu_seconds, code_version, machine, table
 from bench.scim_provisioning import DEFAULT_POSTGRES_URL, fresh_store
@@ -59,7 +59,7 @@ from sightgate.analytics.assets.visuals import VisualDataService
 from sightgate.analytics.assets.visuals.render import DashboardRenderer
 from sightgate.analytics.directory import arns, repository
 from sightgate.analytics.directory import tables as t
-from sightgate.analytics.directory.model import SubscriptionRequest, name_key
+from sightgate.analytics.directory.model import SubscriptionRequest
 from sightgate.bootstrap import Services
 from sightgate.config import Settings
 from sightgate.demo.loader import load_demo
@@ -184,44 +184,20 @@ def load(services: Services, config: Config, postgresql: bool) -> Loaded:
         for i in range(config.users)
     ]
 
-    def user_rows() -> Iterator[dict[str, Any]]:
-        for i, name in enumerate(user_names):
-            yield {
-                "user_id": user_ids[i],
-                "namespace_id": ns.namespace_id,
-                "user_name": name,
-                "user_name_key": name_key(name),
-                "email": f"{name}@example.com",
-                "role": "READER",
-                "identity_type": "QUICKSIGHT",
-                "active": True,
-                "principal_id": f"user/{account.directory_id}/{user_ids[i]}",
-                "source": "QUICKSIGHT_API",
-                "created_at": now,
-                "updated_at": now,
-            }
+    directory = DirectoryRows(
+        ns.namespace_id,
+        account.directory_id,
+        now,
+        user_ids,
+        group_ids,
+        user_names,
+        group_names,
+        groups_of,
+    )
 
-    def group_rows() -> Iterator[dict[str, Any]]:
-        for i, name in enumerate(group_names):
-            yield {
-                "group_id": group_ids[i],
-                "namespace_id": ns.namespace_id,
-                "group_name": name,
-                "group_name_key": name_key(name),
-                "principal_id": f"group/{account.directory_id}/{group_ids[i]}",
-                "source": "QUICKSIGHT_API",
-                "created_at": now,
-                "updated_at": now,
-            }
-
-    def membership_rows() -> Iterator[dict[str, Any]]:
-        for i, groups in enumerate(groups_of):
-            for group in groups:
-                yield {"group_id": group_ids[group], "user_id": user_ids[i], "created_at": now}
-
-    timed("users", t.users, user_rows)
-    timed("groups", t.groups, group_rows)
-    timed("memberships", t.group_memberships, membership_rows)
+    timed("users", t.users, directory.users)
+    timed("groups", t.groups, directory.groups)
+    timed("memberships", t.group_memberships, directory.memberships)
 
     tree = _Tree.grow(config, rng)
     folder_arns = [f"arn:aws:quicksight:{REGION}:{ACCOUNT}:folder/f-{n:05d}" for n in tree.ids]

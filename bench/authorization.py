@@ -174,44 +174,20 @@ def load(services: Services, config: Config, postgresql: bool) -> Dataset:
         for i in range(config.users)
     ]
 
-    def user_rows() -> Iterator[dict[str, Any]]:
-        for i, name in enumerate(user_names):
-            yield {
-                "user_id": user_ids[i],
-                "namespace_id": ns.namespace_id,
-                "user_name": name,
-                "user_name_key": name_key(name),
-                "email": f"{name}@example.com",
-                "role": "READER",
-                "identity_type": "QUICKSIGHT",
-                "active": True,
-                "principal_id": f"user/{account.directory_id}/{user_ids[i]}",
-                "source": "QUICKSIGHT_API",
-                "created_at": now,
-                "updated_at": now,
-            }
+    directory = DirectoryRows(
+        ns.namespace_id,
+        account.directory_id,
+        now,
+        user_ids,
+        group_ids,
+        user_names,
+        group_names,
+        groups_of,
+    )
 
-    def group_rows() -> Iterator[dict[str, Any]]:
-        for i, name in enumerate(group_names):
-            yield {
-                "group_id": group_ids[i],
-                "namespace_id": ns.namespace_id,
-                "group_name": name,
-                "group_name_key": name_key(name),
-                "principal_id": f"group/{account.directory_id}/{group_ids[i]}",
-                "source": "QUICKSIGHT_API",
-                "created_at": now,
-                "updated_at": now,
-            }
-
-    def membership_rows() -> Iterator[dict[str, Any]]:
-        for i, groups in enumerate(groups_of):
-            for group in groups:
-                yield {"group_id": group_ids[group], "user_id": user_ids[i], "created_at": now}
-
-    timed("users", user_rows, t.users)
-    timed("groups", group_rows, t.groups)
-    timed("memberships", membership_rows, t.group_memberships)
+    timed("users", directory.users, t.users)
+    timed("groups", directory.groups, t.groups)
+    timed("memberships", directory.memberships, t.group_memberships)
 
     resource_arns = [
         f"arn:aws:quicksight:{REGION}:{ACCOUNT}:dashboard/d-{n:06d}"
@@ -766,3 +742,58 @@ def _rows(label: str, summary: dict[str, Any]) -> list[list[Any]]:
 
 if __name__ == "__main__":
     print(report(run(Config.quick())))
+
+
+@dataclass(frozen=True)
+class DirectoryRows:
+    """Analytics users, groups and memberships, as rows to insert in bulk (the authorization
+    and assets benchmarks load the same kind of directory)."""
+
+    namespace_id: str
+    directory_id: str
+    now: datetime
+    user_ids: Sequence[str]
+    group_ids: Sequence[str]
+    user_names: Sequence[str]
+    group_names: Sequence[str]
+    groups_of: Sequence[Sequence[int]]
+    """The indexes of each user's groups."""
+
+    def users(self) -> Iterator[dict[str, Any]]:
+        for i, name in enumerate(self.user_names):
+            yield {
+                "user_id": self.user_ids[i],
+                "namespace_id": self.namespace_id,
+                "user_name": name,
+                "user_name_key": name_key(name),
+                "email": f"{name}@example.com",
+                "role": "READER",
+                "identity_type": "QUICKSIGHT",
+                "active": True,
+                "principal_id": f"user/{self.directory_id}/{self.user_ids[i]}",
+                "source": "QUICKSIGHT_API",
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+
+    def groups(self) -> Iterator[dict[str, Any]]:
+        for i, name in enumerate(self.group_names):
+            yield {
+                "group_id": self.group_ids[i],
+                "namespace_id": self.namespace_id,
+                "group_name": name,
+                "group_name_key": name_key(name),
+                "principal_id": f"group/{self.directory_id}/{self.group_ids[i]}",
+                "source": "QUICKSIGHT_API",
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+
+    def memberships(self) -> Iterator[dict[str, Any]]:
+        for i, groups in enumerate(self.groups_of):
+            for group in groups:
+                yield {
+                    "group_id": self.group_ids[group],
+                    "user_id": self.user_ids[i],
+                    "created_at": self.now,
+                }
