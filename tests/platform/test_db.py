@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, text
 
 from sightgate.platform.db import Database, WriteWouldWaitError
 
@@ -100,3 +100,48 @@ def test_without_waiting_changes_nothing_when_the_lock_is_free(scratch: Database
     with db.without_waiting(), db.write() as conn:
         _insert(conn)
     assert _count(db) == 1
+
+
+def _backend_pid(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(db: Database, *pids: int) -> None:
+    """End backends from a connection of another engine (the pools must not notice)."""
+    admin = create_engine(db.url)
+    try:
+        with admin.connect() as conn:
+            for pid in pids:
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+
+
+def test_on_postgresql_reads_run_outside_a_transaction(db: Database) -> None:
+    """A read on PostgreSQL costs no BEGIN and COMMIT (module docstring of platform.db)."""
+    if db.embedded:
+        pytest.skip("SQLite reads are read transactions")
+    with db.read() as conn:
+        state = conn.execute(text("SELECT now() = statement_timestamp()")).scalar_one()
+    assert state is True  # inside a transaction now() is the transaction's start
+
+
+def test_on_postgresql_an_idle_connection_whose_server_went_away_is_replaced(
+    db: Database,
+) -> None:
+    """No ping at every checkout, but one after ``PING_IF_IDLE_S`` of idleness: a read and a
+    write after a dropped backend (a restart, an idle timeout) still succeed."""
+    if db.embedded:
+        pytest.skip("PostgreSQL only")
+    from sightgate.platform.db import PING_IF_IDLE_S
+
+    with db.read() as conn:
+        reader = _backend_pid(conn)
+    with db.write() as conn:
+        writer = _backend_pid(conn)
+    _terminate(db, reader, writer)
+    time.sleep(PING_IF_IDLE_S + 0.2)
+    with db.read() as conn:
+        assert _backend_pid(conn) != reader
+    with db.write() as conn:
+        assert _backend_pid(conn) != writer

@@ -14,9 +14,13 @@ Every statement has a time limit (PostgreSQL's ``statement_timeout``; on SQLite 
 handler), so a runaway query cannot hold a connection, or SQLite's write lock, for ever;
 it raises ``QueryTimeoutError``. Migrations run on ``maintenance_engine``, without it.
 
-A read of one statement that must see every commit made before it (the access epochs)
-runs in autocommit on PostgreSQL, on a small pool of its own (``latest_row``): one round
-trip, where a read transaction on the main pool costs four.
+On PostgreSQL, reads run in autocommit on a pool of their own (``read``, ``latest_row``):
+at READ COMMITTED, which the store uses, each statement of a transaction sees what was
+committed when it started, so a read-only transaction sees exactly what the same
+statements see in autocommit, and BEGIN and COMMIT are two round trips for nothing.
+Neither pool pings a connection at checkout unless it has been idle for
+``PING_IF_IDLE_S``: under load a ping is a round trip per transaction, and a connection in
+steady use has just proved it is alive.
 
 The embedded database file is created readable by its owner only: it holds personal
 data, token hashes and encrypted secrets.
@@ -64,9 +68,13 @@ SQLITE_PROGRESS_STEPS = 10_000
 """SQLite virtual-machine steps between two checks of the time limit (well under 1 ms)."""
 NO_TIME_LIMIT = "sightgate_no_time_limit"
 """Execution option of ``Database.maintenance_engine``: its statements run unlimited."""
-LATEST_READ_POOL = (4, 4)
-"""Pool size and overflow of ``Database.latest_row``'s connections on PostgreSQL: a read
-holds one for a single round trip, so a few serve tens of thousands of reads a second."""
+POSTGRESQL_POOL = (10, 20)
+"""Pool size and overflow of each PostgreSQL pool (writes; reads)."""
+PING_IF_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle for longer is pinged at checkout (and replaced if
+its server has gone); one used more recently is not. A server restart still fails the
+statements in flight, as it would with a ping at every checkout, and the first failure
+discards every connection the pool held before it."""
 
 
 class WriteWouldWaitError(Exception):
@@ -74,7 +82,9 @@ class WriteWouldWaitError(Exception):
 
 
 _no_wait_scope: ContextVar[bool] = ContextVar("no_wait_scope", default=False)
-_shared_read: ContextVar[Connection | None] = ContextVar("shared_read", default=None)
+_shared_read: ContextVar[tuple[Database, Connection] | None] = ContextVar(
+    "shared_read", default=None
+)
 
 
 def normalize_url(url: str) -> str:
@@ -132,9 +142,10 @@ class Database:
         """Rung when outbox events may have been committed: after a commit of this process
         (embedded store) or a NOTIFY from any process (PostgreSQL, see ``dispatch``)."""
         self._writer_lock = threading.Lock() if self.embedded else None
-        self._latest = None if self.embedded else _autocommit_engine(self.engine)
-        if self._latest is not None and statement_timeout_ms:
-            _time_limit_sessions(self._latest, statement_timeout_ms)
+        self._reads = None if self.embedded else _autocommit_engine(self.engine)
+        """PostgreSQL's read connections: autocommit (see the module docstring)."""
+        if self._reads is not None and statement_timeout_ms:
+            _time_limit_sessions(self._reads, statement_timeout_ms)
 
     @property
     def dialect(self) -> str:
@@ -192,21 +203,33 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction (a consistent snapshot on both engines); inside
-        ``snapshot``, that block's transaction."""
-        shared = _shared_read.get()
-        if shared is not None and shared.engine is self.engine:
+        """A connection for reading: on SQLite a read transaction (one consistent
+        snapshot); on PostgreSQL autocommit, each statement seeing what was committed when
+        it started, as it would inside a READ COMMITTED transaction (the module
+        docstring). Inside ``snapshot``, that block's connection."""
+        shared = self._shared()
+        if shared is not None:
             yield shared
+            return
+        if self._reads is not None:
+            with self._reads.connect() as conn:
+                yield conn
             return
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    def _shared(self) -> Connection | None:
+        """The connection of the ``snapshot`` block this runs in, if it is this store's."""
+        shared = _shared_read.get()
+        return shared[1] if shared is not None and shared[0] is self else None
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
-        """One read transaction for every ``read()`` in the block: a request that only
-        reads pays for one BEGIN and one COMMIT, and sees one consistent state."""
+        """One connection (on SQLite one read transaction) for every ``read()`` in the
+        block: a request that only reads checks one connection out, and on SQLite sees
+        one consistent state."""
         with self.read() as conn:
-            shared = _shared_read.set(conn)
+            shared = _shared_read.set((self, conn))
             try:
                 yield
             finally:
@@ -217,30 +240,27 @@ class Database:
         started, in any process (what a cached answer's epochs need: docs/access.md).
 
         On PostgreSQL it runs in autocommit (READ COMMITTED: each statement sees what was
-        committed when it started) on a pool of its own without the main pool's ping:
-        one round trip, where ``read()`` costs four (the ping, BEGIN, the statement,
-        COMMIT). A connection the server has dropped (a restart) fails the statement;
-        the pool then discards its connections and the statement runs once more on a new
-        one, which is what the ping would have done, paid only when it happens. Inside
-        ``snapshot`` it is that block's transaction, and on SQLite a read transaction
-        (there BEGIN and COMMIT are function calls, not round trips).
+        committed when it started): one round trip. A connection the server has dropped
+        (a restart) fails the statement; the pool then discards its connections and the
+        statement runs once more on a new one. Inside ``snapshot`` it is that block's
+        connection, and on SQLite a read transaction (there BEGIN and COMMIT are function
+        calls, not round trips).
         """
-        shared = _shared_read.get()
-        if self._latest is None or (shared is not None and shared.engine is self.engine):
+        if self._reads is None or self._shared() is not None:
             with self.read() as conn:
                 return conn.execute(statement, params).one()
         try:
-            return _one(self._latest, statement, params)
+            return _one(self._reads, statement, params)
         except exc.DBAPIError as error:
             if not error.connection_invalidated:
                 raise
-        return _one(self._latest, statement, params)
+        return _one(self._reads, statement, params)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-        if self._latest is not None:
-            self._latest.dispose()
+        if self._reads is not None:
+            self._reads.dispose()
 
 
 def _one(engine: Engine, statement: Executable, params: Mapping[str, Any]) -> Row[Any]:
@@ -249,25 +269,48 @@ def _one(engine: Engine, statement: Executable, params: Mapping[str, Any]) -> Ro
 
 
 def _autocommit_engine(engine: Engine) -> Engine:
-    """An engine on ``engine``'s database whose connections run in autocommit, in a small
-    pool without a ping at checkout (see ``Database.latest_row``).
+    """An engine on ``engine``'s database whose connections run in autocommit, in a pool
+    as large as ``engine``'s (see ``Database.read``).
 
     It shares ``engine``'s event listeners, present and future, as SQLAlchemy's own
     option engines do (``Engine.execution_options``: a joined dispatch, and events on),
     so whatever observes the store's statements (the statement time limit's error
     mapping, tests that count statements) sees these too.
     """
-    size, overflow = LATEST_READ_POOL
-    latest = create_engine(
+    reads = create_engine(
         engine.url,
         echo=engine.echo,
         isolation_level="AUTOCOMMIT",
-        pool_size=size,
-        max_overflow=overflow,
+        pool_size=POSTGRESQL_POOL[0],
+        max_overflow=POSTGRESQL_POOL[1],
     )
-    latest.dispatch = latest.dispatch._join(engine.dispatch)
-    latest._has_events = True
-    return latest
+    _ping_if_idle(reads, PING_IF_IDLE_S)
+    reads.dispatch = reads.dispatch._join(engine.dispatch)
+    reads._has_events = True
+    return reads
+
+
+def _ping_if_idle(engine: Engine, idle_s: float) -> None:
+    """Ping a connection at checkout only if it has been idle for ``idle_s`` (see
+    ``PING_IF_IDLE_S``); one whose server has gone is replaced by the pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+            if not dbapi_conn.autocommit:
+                dbapi_conn.rollback()  # the ping's SELECT began a transaction
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_conn, None):
+                raise exc.DisconnectionError() from error
+            raise
 
 
 @contextmanager
@@ -338,7 +381,10 @@ def _create_engine(url: str, *, echo: bool) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    size, overflow = POSTGRESQL_POOL
+    engine = create_engine(url, echo=echo, pool_size=size, max_overflow=overflow)
+    _ping_if_idle(engine, PING_IF_IDLE_S)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
