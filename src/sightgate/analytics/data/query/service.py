@@ -16,6 +16,15 @@ The rules of a SPICE rules dataset are read once per version (versions are immut
 kept indexed by principal; a DIRECT_QUERY rules dataset (or a very large one) is read per
 query, filtered to the viewer in the query. Memberships are the viewer's as given
 (``UserPrincipal.groups`` are current), so a membership change counts from the next query.
+
+On a SPICE dataset what steps 1 to 4 produce (the SQL text and its bound values) is a
+pure function of its inputs: the version file and its columns, the columns the viewer
+sees, the viewer's row rules and tags (the inputs of the ``WHERE``, values included) and
+the logical query (values typed). That tuple keys a small LRU of rendered statements, so a
+repeated query (a dashboard drawn again) skips building, compiling and rendering trees. A
+new version, another rule, another column rule or another parameter value is another key:
+an entry is only found by a query whose SQL and values it equals. The viewer's checks and
+the lookup of their rules still run on every query.
 """
 
 from __future__ import annotations
@@ -31,14 +40,17 @@ from sqlglot import exp
 from sightgate.analytics.data.model import (
     AnonymousViewer,
     Column,
+    ColumnType,
     DataSet,
     Explanation,
     FormatVersion,
     ImportMode,
     LogicalQuery,
     MatchedRule,
+    PermissionPolicy,
     QueryResult,
     RowLevelPermissionDataSet,
+    RowLevelPermissionTagConfiguration,
     S3Source,
 )
 from sightgate.analytics.data.query.compile import (
@@ -74,18 +86,49 @@ RULES_CACHE_ROWS = 200_000
 """Largest SPICE rules dataset kept indexed in memory; a larger one is read per query."""
 RULES_CACHE_VERSIONS = 32
 """Rules versions kept indexed (least recently used first out)."""
+STATEMENT_CACHE_SIZE = 1024
+"""Rendered statements kept (least recently used first out; a few KB each)."""
 
 
 @dataclass(frozen=True)
 class _Target:
-    """Where a dataset's rows are: its relation, the engine it is written for, and how a
-    query of it runs."""
+    """Where a dataset's rows are: its relation (built when asked: a cached statement
+    needs none), the engine it is written for, and how a query of it runs."""
 
-    relation: Relation
+    relation: Callable[[], Relation]
     engine: Engine
     fetch: Callable[[Rendered, Limits], Rows]
     cache_key: tuple[str, int, str] | None
     """(ARN, version, file) of a SPICE version small enough to keep indexed."""
+    statement_key: tuple[object, ...] | None
+    """What the relation's SQL depends on (a SPICE version and its columns); None: the
+    statements over it are not cached."""
+
+
+@dataclass(frozen=True)
+class _RowSecurity:
+    """The inputs of a viewer's row condition, hashable: the rules that apply to them
+    under the policy, and an anonymous session's tag rules and tags."""
+
+    rules: tuple[tuple[RuleRow, ...], PermissionPolicy] | None
+    tags: tuple[RowLevelPermissionTagConfiguration, tuple[tuple[str, str], ...]] | None
+
+    def condition(self, viewer: Viewer, types: dict[str, ColumnType]) -> exp.Expr | None:
+        """The condition (None: no row security applies)."""
+        conditions: list[exp.Expr] = []
+        if self.rules is not None:
+            conditions.append(rule_filter(*self.rules, types))
+        if self.tags is not None and isinstance(viewer, AnonymousViewer):
+            conditions.append(tag_filter(self.tags[0], viewer, types)[0])
+        return exp.and_(*conditions, copy=False) if conditions else None
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """A query rendered for its engine, and the columns it answers."""
+
+    rendered: Rendered
+    columns: tuple[Column, ...]
 
 
 class QueryService:
@@ -109,6 +152,8 @@ class QueryService:
         self.postgres = postgres or PostgresRunner(max_idle=settings.query_workers)
         self._rules: OrderedDict[tuple[object, ...], RuleIndex] = OrderedDict()
         self._rules_lock = threading.Lock()
+        self._statements: OrderedDict[tuple[object, ...], _Statement] = OrderedDict()
+        self._statements_lock = threading.Lock()
 
     def columns(self, viewer: Viewer, data_set: DataSet) -> tuple[Column, ...]:
         """The dataset's schema as ``viewer`` sees it (restricted columns left out)."""
@@ -131,15 +176,17 @@ class QueryService:
         _check_viewer(viewer, data_set)
         visible = visible_columns(data_set, viewer)
         target = self._target(data_set)
-        condition, matched = self._row_condition(
-            viewer, data_set, explain, rules_sets or self.lookup
+        security, matched = self._row_security(viewer, data_set, explain, rules_sets or self.lookup)
+        key = (
+            None
+            if target.statement_key is None
+            else (target.statement_key, visible, security, _query_key(query))
         )
-        select = over(target.relation, [column(c.name) for c in visible])
-        if condition is not None:
-            select = select.where(condition, copy=False)
-        secured = Relation(select, {c.name: c.type for c in visible})
-        compiled = compile_query(query, secured, max_rows=self.limits.row_limit + 1)
-        rendered = render(compiled.tree, target.engine, query.parameters, copy=False)
+        statement = self._cached_statement(key)
+        if statement is None:
+            statement = self._statement(viewer, data_set, visible, target, security, query)
+            self._keep_statement(key, statement)
+        rendered = statement.rendered
         rows = target.fetch(rendered, self.limits)
         explanation = None
         if explain:
@@ -152,7 +199,7 @@ class QueryService:
                 sql=rendered.sql,
                 parameters=tuple(rendered.parameters.values()),
             )
-        return QueryResult(compiled.columns, rows, explanation)
+        return QueryResult(statement.columns, rows, explanation)
 
     async def run_async(
         self, viewer: Viewer, data_set: DataSet, query: LogicalQuery, *, explain: bool = False
@@ -161,6 +208,43 @@ class QueryService:
         slow query holds up nothing but other queries."""
         call = partial(self.run, viewer, data_set, query, explain=explain)
         return await self.executor.run(call, Cost.ANALYTICAL)
+
+    def _statement(
+        self,
+        viewer: Viewer,
+        data_set: DataSet,
+        visible: tuple[Column, ...],
+        target: _Target,
+        security: _RowSecurity,
+        query: LogicalQuery,
+    ) -> _Statement:
+        """Steps 1 to 4 of the module docstring: the query over the rows the viewer may see,
+        rendered with every value bound."""
+        select = over(target.relation(), [column(c.name) for c in visible])
+        condition = security.condition(viewer, {c.name: c.type for c in data_set.output_columns})
+        if condition is not None:
+            select = select.where(condition, copy=False)
+        secured = Relation(select, {c.name: c.type for c in visible})
+        compiled = compile_query(query, secured, max_rows=self.limits.row_limit + 1)
+        rendered = render(compiled.tree, target.engine, query.parameters, copy=False)
+        return _Statement(rendered, compiled.columns)
+
+    def _cached_statement(self, key: tuple[object, ...] | None) -> _Statement | None:
+        if key is None:
+            return None
+        with self._statements_lock:
+            found = self._statements.get(key)
+            if found is not None:
+                self._statements.move_to_end(key)
+            return found
+
+    def _keep_statement(self, key: tuple[object, ...] | None, statement: _Statement) -> None:
+        if key is None:
+            return
+        with self._statements_lock:
+            self._statements[key] = statement
+            while len(self._statements) > STATEMENT_CACHE_SIZE:
+                self._statements.popitem(last=False)
 
     # -- where the rows are -----------------------------------------------------------
 
@@ -176,17 +260,21 @@ class QueryService:
                 f"dataset {data_set.data_set_id} has no SPICE data yet: its first ingestion "
                 "has not completed"
             )
-        select = exp.select(*(column(c.name) for c in data_set.output_columns)).from_(
-            exp.Table(this=exp.to_identifier(SPICE_TABLE, quoted=True))
-        )
-        relation = Relation(select, {c.name: c.type for c in data_set.output_columns})
+        columns = data_set.output_columns
+
+        def relation() -> Relation:
+            select = exp.select(*(column(c.name) for c in columns)).from_(
+                exp.Table(this=exp.to_identifier(SPICE_TABLE, quoted=True))
+            )
+            return Relation(select, {c.name: c.type for c in columns})
 
         def fetch(rendered: Rendered, limits: Limits) -> Rows:
             return self.duckdb.fetch(version.path, rendered.sql, rendered.parameters, limits)
 
         small = version.row_count <= RULES_CACHE_ROWS
         key = (data_set.arn, version.number, str(version.path)) if small else None
-        return _Target(relation, Engine.DUCKDB, fetch, key)
+        statement_key = (Engine.DUCKDB, data_set.arn, version.number, str(version.path), columns)
+        return _Target(relation, Engine.DUCKDB, fetch, key, statement_key)
 
     def _direct(self, data_set: DataSet) -> _Target:
         sources = {
@@ -215,34 +303,36 @@ class QueryService:
         def fetch(rendered: Rendered, limits: Limits) -> Rows:
             return self.postgres.fetch(connection, rendered.sql, rendered.parameters, limits)
 
-        return _Target(relation, Engine.POSTGRES, fetch, None)
+        return _Target(lambda: relation, Engine.POSTGRES, fetch, None, None)
 
     # -- row security -----------------------------------------------------------------
 
-    def _row_condition(
+    def _row_security(
         self, viewer: Viewer, data_set: DataSet, explain: bool, rules_sets: DataSetLookup
-    ) -> tuple[exp.Expr | None, tuple[MatchedRule, ...]]:
-        """The viewer's row rules and tag rules as one condition (None: no row security
-        applies), and with ``explain`` what matched."""
-        types = {c.name: c.type for c in data_set.output_columns}
-        conditions: list[exp.Expr] = []
+    ) -> tuple[_RowSecurity, tuple[MatchedRule, ...]]:
+        """The viewer's row rules and tag rules (read now), and with ``explain`` what
+        matched."""
         matched: list[MatchedRule] = []
+        rules: tuple[tuple[RuleRow, ...], PermissionPolicy] | None = None
         rls = data_set.row_level_permission_data_set
         if rls is not None and rls.enabled:
             keys = principal_keys(viewer, rls)
             rows: tuple[RuleRow, ...] = ()
             if keys.user is not None or keys.groups:
-                rules = self._rule_index(data_set, rls, keys, rules_sets).for_viewer(keys)
-                rows = rules.rows
+                found = self._rule_index(data_set, rls, keys, rules_sets).for_viewer(keys)
+                rows = found.rows
                 if explain:
-                    matched.extend(rules.matched())
-            conditions.append(rule_filter(rows, rls.permission_policy, types))
-        tags = data_set.row_level_permission_tag_configuration
-        if tags is not None and tags.enabled and isinstance(viewer, AnonymousViewer):
-            condition, tagged = tag_filter(tags, viewer, types)
-            conditions.append(condition)
-            matched.extend(tagged)
-        return (exp.and_(*conditions, copy=False) if conditions else None), tuple(matched)
+                    matched.extend(found.matched())
+            rules = (rows, rls.permission_policy)
+        tagged: tuple[RowLevelPermissionTagConfiguration, tuple[tuple[str, str], ...]] | None
+        tagged = None
+        config = data_set.row_level_permission_tag_configuration
+        if config is not None and config.enabled and isinstance(viewer, AnonymousViewer):
+            tagged = (config, tuple(sorted(viewer.tags.items())))
+            if explain:
+                types = {c.name: c.type for c in data_set.output_columns}
+                matched.extend(tag_filter(config, viewer, types)[1])
+        return _RowSecurity(rules, tagged), tuple(matched)
 
     def _rule_index(
         self,
@@ -285,7 +375,7 @@ class QueryService:
         """A system read of a rules dataset (no security of its own applies): all its
         rows, or with ``keys`` only those naming the viewer or their groups."""
         index = RuleIndex(names, version)
-        select = over(target.relation, [column(name) for name in names])
+        select = over(target.relation(), [column(name) for name in names])
         if keys is not None:
             user, group = principal_columns(version)
             terms: list[exp.Expr] = []
@@ -301,6 +391,28 @@ class QueryService:
         for row in target.fetch(rendered, Limits(self.limits.timeout_ms, limit)):
             index.add(row)
         return index
+
+
+def _query_key(query: LogicalQuery) -> tuple[object, ...]:
+    """Everything of ``query`` its statement depends on, values typed (``_exact``)."""
+    return (
+        query.fields,
+        tuple(
+            (p.expression, p.operator, _exact(p.values), p.on_aggregate) for p in query.predicates
+        ),
+        query.conditions,
+        query.sort,
+        query.limit,
+        tuple(sorted((name, _exact(value)) for name, value in query.parameters.items())),
+    )
+
+
+def _exact(value: object) -> object:
+    """``value`` as a key equal to another only for the same type and value: Python
+    finds ``1 == 1.0 == True``, but they bind (and compare in SQL) differently."""
+    if isinstance(value, tuple):
+        return (tuple, tuple(_exact(item) for item in value))
+    return (type(value), repr(value))
 
 
 def _check_viewer(viewer: Viewer, data_set: DataSet) -> None:
