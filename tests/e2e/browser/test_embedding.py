@@ -145,12 +145,35 @@ def test_set_parameters_changes_the_rows_and_the_getters_answer(
     assert unknown["success"] is False and unknown["errorCode"] == "UNSUPPORTED_COMMAND"
 
 
+def requests_of(page: Any) -> list[str]:
+    """``METHOD url`` of every request the page and its frames make from now on."""
+    made: list[str] = []
+    page.on("request", lambda request: made.append(f"{request.method} {request.url}"))
+    return made
+
+
+def test_the_first_sheet_comes_with_the_page_and_the_viewer_from_versioned_files(
+    stack: Stack, isv_page: Any
+) -> None:
+    made = requests_of(isv_page)
+    embed(isv_page, stack.registered("internal-admin-1", "customer-rows"))
+    wait_for_message(isv_page, "CONTENT_LOADED")
+    assert table_rows(experience(isv_page))
+    assert not [r for r in made if r.startswith("POST") and "/sheets/" in r]
+    static = [r for r in made if "/static/" in r]
+    assert any("echarts.esm.min.mjs" in r for r in static)
+    assert all("/static/v/" in r for r in static)
+
+
 def test_initial_parameters_travel_in_the_fragment(stack: Stack, isv_page: Any) -> None:
+    made = requests_of(isv_page)
     url = stack.registered("internal-admin-1", "customer-rows")
     embed(isv_page, url, [{"Name": "pRegion", "Values": ["AMER", "APAC"]}])
     assert "#p.pRegion=AMER&p.pRegion=APAC" in experience(isv_page).url
     rows = table_rows(experience(isv_page))
     assert rows and {row[1] for row in rows} == {"AMER", "APAC"}
+    # The server never sees a fragment: the page asks for the sheet with its parameters.
+    assert [r for r in made if r.startswith("POST") and "/sheets/rows-sheet" in r]
     assert sdk(isv_page, "getParameters()") == [{"Name": "pRegion", "Values": ["AMER", "APAC"]}]
 
 

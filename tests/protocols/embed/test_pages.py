@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from sightgate import web
 from sightgate.protocols.embed import pages
 
 
@@ -28,3 +29,24 @@ def test_the_boot_document_cannot_end_its_script_element() -> None:
     assert json.loads(block.group(1)) == boot
     assert "<title>&lt;b&gt;Sales&lt;/b&gt;</title>" in page
     assert "<script>" not in page  # every script is a module file of our own origin
+
+
+def test_the_page_preloads_every_module_of_the_viewer_at_versioned_addresses() -> None:
+    head = pages.experience_head("Sales", {"dashboardId": "d"})
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', head)
+    assert preloaded == [web.url(name) for name in web.module_graph("embed/viewer.js")]
+    assert web.url("vendor/echarts/echarts.esm.min.mjs") in preloaded
+    assert f'<script type="module" async src="{web.url("embed/viewer.js")}"></script>' in head
+    assert f'<link rel="stylesheet" href="{web.url("embed/viewer.css")}">' in head
+    assert all(link.startswith(f"/static/v/{web.version()}/") for link in preloaded)
+    assert web.url("embed/protocol.js") in pages.control_page()
+
+
+def test_the_first_sheets_data_ends_the_page_in_a_data_block_of_its_own() -> None:
+    sheet = {"sheetId": "s", "data": {"visuals": [{"title": "</script><!--"}]}}
+    page = pages.experience_page("Sales", {"dashboardId": "d"}, sheet)
+    block = re.search(r'id="sightgate-sheet">(.*?)</script>', page, re.S)
+    assert block is not None and "<" not in block.group(1)
+    assert json.loads(block.group(1)) == sheet
+    assert page.endswith("</body>\n</html>\n")
+    assert 'id="sightgate-sheet"' not in pages.experience_page("Sales", {"dashboardId": "d"})

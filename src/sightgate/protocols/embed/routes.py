@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sightgate.analytics.assets.dashboards import DashboardService
@@ -144,10 +144,36 @@ class EmbedApp:
             await self._run(lambda: self.access.abandon(session_id))
             return _failed_page(boot, FORBIDDEN, 403)
         boot.update(secret=secret, dashboard=layout)
-        return HTMLResponse(
-            pages.experience_page(str(layout["name"]), boot),
-            headers=pages.security_headers(session.frame_ancestors),
-        )
+        headers = pages.security_headers(session.frame_ancestors)
+        sheet_id = _first_sheet(layout, boot["sheetId"])
+        if request.method == "HEAD" or sheet_id is None:
+            return HTMLResponse(pages.experience_page(str(layout["name"]), boot), headers=headers)
+        head = pages.experience_head(str(layout["name"]), boot)
+
+        async def page() -> AsyncIterator[str]:
+            yield head
+            yield pages.experience_tail(await self._first_data(session, dashboard_id, sheet_id))
+
+        return StreamingResponse(page(), media_type="text/html", headers=headers)
+
+    async def _first_data(
+        self, session: EmbedSession, dashboard_id: str, sheet_id: str
+    ) -> dict[str, Any] | None:
+        """The first sheet's data with no parameters or selections, exactly as the data
+        API answers it (the same call, so the same authorization and RLS), computed while
+        the browser fetches the page's modules; None when it cannot be (the page then
+        asks the data API, whose answer says why)."""
+        try:
+            data = await self._run(
+                lambda: self.access.sheet(session, dashboard_id, sheet_id, {}, {}), Cost.ANALYTICAL
+            )
+        except SightgateError as error:
+            log.info("embed first sheet not inlined", extra={"reason": type(error).__name__})
+            return None
+        except Exception:  # the page is half sent: it must still end, and fetch instead
+            log.exception("embed first sheet failed", extra={"session": session.session_id})
+            return None
+        return {"sheetId": sheet_id, "data": data}
 
     # -- the data API --------------------------------------------------------------------
 
@@ -204,6 +230,15 @@ def _embedding_origin(value: str | None) -> str | None:
     if value and value.endswith("/-"):
         return value[:-2]
     return None
+
+
+def _first_sheet(layout: Mapping[str, Any], wanted: str | None) -> str | None:
+    """The sheet the page shows first, as ``viewer.js`` picks it: the one asked for if
+    the dashboard has it, else its first."""
+    sheets = [str(sheet["sheetId"]) for sheet in layout["sheets"]]
+    if wanted in sheets:
+        return wanted
+    return sheets[0] if sheets else None
 
 
 def _failed_page(boot: dict[str, Any], code: str, status: int) -> Response:

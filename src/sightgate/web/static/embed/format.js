@@ -50,9 +50,7 @@ export function formatNumber(value, format, locale) {
     find(format, "PercentageDisplayFormatConfiguration");
   const percent = !!find(format, "PercentageDisplayFormatConfiguration");
   const currency = find(format, "CurrencyDisplayFormatConfiguration");
-  if (!display) {
-    return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(value);
-  }
+  if (!display) return numberFormat(locale).format(value);
   let number = percent ? value * 100 : value;
   let unit = "";
   [number, unit] = scaled(number, display.NumberScale);
@@ -74,10 +72,25 @@ export function formatNumber(value, format, locale) {
   return text;
 }
 
+// Intl formatters are slow to make (a chart formats every axis label and cell): one per
+// locale and currency, made once.
+const formatters = new Map();
+
+function numberFormat(locale, currency) {
+  const key = `${locale}\u0000${currency || ""}`;
+  let found = formatters.get(key);
+  if (!found) {
+    const options = currency ? { style: "currency", currency } : { maximumFractionDigits: 2 };
+    found = new Intl.NumberFormat(locale, options);
+    formatters.set(key, found);
+  }
+  return found;
+}
+
 function currencySymbol(code, locale) {
   if (!code) return "";
   try {
-    const parts = new Intl.NumberFormat(locale, { style: "currency", currency: code }).formatToParts(0);
+    const parts = numberFormat(locale, code).formatToParts(0);
     return parts.find((part) => part.type === "currency")?.value || code;
   } catch {
     return code;

@@ -1,11 +1,11 @@
 // The experience frame: one embedded dashboard (or one visual of it), drawn for the
 // session's viewer, speaking the embedding SDK's protocol (protocol.js).
 //
-// The page gets its session secret and the dashboard's layout inline, from the server's
-// response to the one-time URL; the rows come from the embed data API (api.js), which
-// asks the access module afresh for every request, so the page holds nothing the
-// viewer may not see. A revocation (pushed as a server-sent event, or answered to any
-// request) blanks the page and is reported to the SDK as ERROR_OCCURRED.
+// The page gets its session secret, the dashboard's layout and its first sheet's data
+// inline, from the server's response to the one-time URL; later rows come from the embed
+// data API (api.js), which asks the access module afresh for every request, so the page
+// holds nothing the viewer may not see. A revocation (pushed as a server-sent event, or
+// answered to any request) blanks the page and is reported to the SDK as ERROR_OCCURRED.
 
 import { EmbedApi, SessionError } from "./api.js";
 import { ExperienceChannel } from "./protocol.js";
@@ -13,10 +13,27 @@ import { applyTheme, themeOf } from "./theme.js";
 import { draw, element } from "./visuals.js";
 import { controlBar } from "./controls.js";
 
-const bootElement = document.getElementById("sightgate-boot");
-const boot = JSON.parse(bootElement.textContent);
-bootElement.remove(); // the session secret lives on in this module only
-const root = document.getElementById("sightgate-root");
+// Inline JSON blocks, read once and removed: the session secret lives on in this
+// module only.
+function inline(id) {
+  const block = document.getElementById(id);
+  if (!block) return null;
+  block.remove();
+  return JSON.parse(block.textContent);
+}
+
+// This module runs as soon as it and its imports are loaded (an async script), while the
+// server may still be computing the rest of the page: the boot document is in the head,
+// before this script; the body and the first sheet's data are there once `parsed` resolves.
+const boot = inline("sightgate-boot");
+const parsed = new Promise((resolve) => {
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", resolve, { once: true });
+  else resolve();
+});
+// The first sheet's data with no parameters or selections, computed by the server with
+// the page (the data API's answer, without its round trip); used once, if it fits.
+let inlined = null;
+let root = null;
 const locale = new URLSearchParams(location.search).get("locale") || navigator.language || "en-US";
 const single = boot.visualId ? { sheetId: boot.sheetId, visualId: boot.visualId } : null;
 
@@ -323,13 +340,21 @@ function drawAll(data) {
   }
 }
 
+/** The inlined data, if it answers the request refresh() would make now. */
+function firstData() {
+  const given = inlined;
+  inlined = null;
+  const plain = !Object.keys(requestParameters()).length && !Object.keys(state.selections).length;
+  return given && plain && state.dashboardId === boot.dashboardId && given.sheetId === state.sheetId ? given.data : null;
+}
+
 async function refresh() {
   if (state.revoked) return;
   const request = ++state.request;
   for (const tile of state.tiles.values()) tile.setState("loading");
   let data;
   try {
-    data = await api.sheet(state.dashboardId, state.sheetId, requestParameters(), state.selections);
+    data = firstData() || (await api.sheet(state.dashboardId, state.sheetId, requestParameters(), state.selections));
   } catch (error) {
     if (request !== state.request) return;
     if (error.code === "Unauthorized" || error.code === "Forbidden") {
@@ -417,6 +442,9 @@ function reportSize() {
 
 // -- start -----------------------------------------------------------------------------
 
+await parsed;
+root = document.getElementById("sightgate-root");
+inlined = inline("sightgate-sheet");
 if (boot.error) {
   revoke(boot.error);
   channel.announce();

@@ -5,7 +5,7 @@
 // shows its data as a table. Types the server cannot compute arrive as "unsupported"
 // and get a "not supported yet" box.
 
-import * as echarts from "/static/vendor/echarts/echarts.esm.min.mjs";
+import * as echarts from "../vendor/echarts/echarts.esm.min.mjs";
 import { formatCell } from "./format.js";
 
 const CHART_KINDS = {
@@ -153,7 +153,11 @@ function chart(tile, visual, theme, locale) {
   tile.body.append(toggle, canvas, table);
   const instance = echarts.init(canvas, null, { renderer: "canvas" });
   instance.setOption(chartOption(visual, theme, locale));
-  const observer = new ResizeObserver(() => instance.resize());
+  // A ResizeObserver reports every element once as it starts: redraw only for a size
+  // the chart was not drawn at (a resize is a full second render).
+  const observer = new ResizeObserver(() => {
+    if (canvas.clientWidth !== instance.getWidth() || canvas.clientHeight !== instance.getHeight()) instance.resize();
+  });
   observer.observe(canvas);
   tile.dispose = () => {
     observer.disconnect();
