@@ -124,11 +124,12 @@ class EmbeddingService:
         experience = parse_experience(request.get("ExperienceConfiguration"))
         lifetime = validate_lifetime(request.get("SessionLifetimeInMinutes"))
         domains = self._domains(request.get("AllowedDomains"))
-        principal = self._registered(account_id, request.get("UserArn"))
-        dashboard = self._dashboard_arn(account_id, experience)
-        decision = self.authorizer.authorize(
-            principal, VIEW_ACTION, Resource(account_id, ResourceType.DASHBOARD, dashboard)
-        )
+        with self.db.snapshot():  # the reads below share one connection and transaction
+            principal = self._registered(account_id, request.get("UserArn"))
+            dashboard = self._dashboard_arn(account_id, experience)
+            decision = self.authorizer.authorize(
+                principal, VIEW_ACTION, Resource(account_id, ResourceType.DASHBOARD, dashboard)
+            )
         if not decision.allowed:
             raise AccessDeniedError(decision.reason)
         session = self._new_session(
