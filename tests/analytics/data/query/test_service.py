@@ -231,7 +231,7 @@ def test_column_rules_hide_a_column_from_the_schema_and_the_query(tmp_path: Path
     assert explained.explanation is not None
     assert explained.explanation.restricted_columns == ("revenue",)
     # the query reads the secured relation, which selects the visible columns only
-    assert '(SELECT "customer", "region" FROM (' in explained.explanation.sql
+    assert '(SELECT "customer", "region" FROM "data" AS "t"' in explained.explanation.sql
 
 
 def test_tag_rules_for_anonymous_sessions(tmp_path: Path) -> None:

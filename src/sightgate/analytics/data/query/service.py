@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -92,10 +92,11 @@ STATEMENT_CACHE_SIZE = 1024
 
 @dataclass(frozen=True)
 class _Target:
-    """Where a dataset's rows are: its relation (built when asked: a cached statement
-    needs none), the engine it is written for, and how a query of it runs."""
+    """Where a dataset's rows are: a ``SELECT`` of some of its columns (built when asked:
+    a cached statement needs none), the engine it is written for, and how a query of it
+    runs."""
 
-    relation: Callable[[], Relation]
+    select: Callable[[Sequence[str]], exp.Select]
     engine: Engine
     fetch: Callable[[Rendered, Limits], Rows]
     cache_key: tuple[str, int, str] | None
@@ -220,7 +221,7 @@ class QueryService:
     ) -> _Statement:
         """Steps 1 to 4 of the module docstring: the query over the rows the viewer may see,
         rendered with every value bound."""
-        select = over(target.relation(), [column(c.name) for c in visible])
+        select = target.select([c.name for c in visible])
         condition = security.condition(viewer, {c.name: c.type for c in data_set.output_columns})
         if condition is not None:
             select = select.where(condition, copy=False)
@@ -262,11 +263,12 @@ class QueryService:
             )
         columns = data_set.output_columns
 
-        def relation() -> Relation:
-            select = exp.select(*(column(c.name) for c in columns)).from_(
-                exp.Table(this=exp.to_identifier(SPICE_TABLE, quoted=True))
+        def select(names: Sequence[str]) -> exp.Select:
+            # the version's table holds exactly the output columns: no subquery needed
+            table = exp.Table(this=exp.to_identifier(SPICE_TABLE, quoted=True))
+            return exp.select(*(column(name) for name in names)).from_(
+                exp.alias_(table, "t", table=True, quoted=True, copy=False), copy=False
             )
-            return Relation(select, {c.name: c.type for c in columns})
 
         def fetch(rendered: Rendered, limits: Limits) -> Rows:
             return self.duckdb.fetch(version.path, rendered.sql, rendered.parameters, limits)
@@ -274,7 +276,7 @@ class QueryService:
         small = version.row_count <= RULES_CACHE_ROWS
         key = (data_set.arn, version.number, str(version.path)) if small else None
         statement_key = (Engine.DUCKDB, data_set.arn, version.number, str(version.path), columns)
-        return _Target(relation, Engine.DUCKDB, fetch, key, statement_key)
+        return _Target(select, Engine.DUCKDB, fetch, key, statement_key)
 
     def _direct(self, data_set: DataSet) -> _Target:
         sources = {
@@ -303,7 +305,10 @@ class QueryService:
         def fetch(rendered: Rendered, limits: Limits) -> Rows:
             return self.postgres.fetch(connection, rendered.sql, rendered.parameters, limits)
 
-        return _Target(lambda: relation, Engine.POSTGRES, fetch, None, None)
+        def select(names: Sequence[str]) -> exp.Select:
+            return over(relation, [column(name) for name in names])
+
+        return _Target(select, Engine.POSTGRES, fetch, None, None)
 
     # -- row security -----------------------------------------------------------------
 
@@ -375,7 +380,7 @@ class QueryService:
         """A system read of a rules dataset (no security of its own applies): all its
         rows, or with ``keys`` only those naming the viewer or their groups."""
         index = RuleIndex(names, version)
-        select = over(target.relation(), [column(name) for name in names])
+        select = target.select(names)
         if keys is not None:
             user, group = principal_columns(version)
             terms: list[exp.Expr] = []
