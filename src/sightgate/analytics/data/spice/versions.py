@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from sightgate.analytics.data.model import SpiceVersion
 from sightgate.analytics.data.spice.tables import ingestions, spice_versions
@@ -100,6 +100,30 @@ def fsync_dir(path: Path) -> None:
         os.close(descriptor)
 
 
+_CURRENT = (
+    select(
+        spice_versions.c.number,
+        spice_versions.c.path,
+        spice_versions.c.row_count,
+        spice_versions.c.size_bytes,
+    )
+    .join(
+        data_sets,
+        and_(
+            data_sets.c.account_id == spice_versions.c.account_id,
+            data_sets.c.data_set_id == spice_versions.c.data_set_id,
+            data_sets.c.spice_version_number == spice_versions.c.number,
+        ),
+    )
+    .where(
+        spice_versions.c.account_id == bindparam("account_id"),
+        spice_versions.c.data_set_id == bindparam("data_set_id"),
+    )
+)
+"""``SpiceVersions.current``'s statement, built once: every query of a SPICE dataset runs it
+(building it each time cost more than running it)."""
+
+
 class SpiceVersions:
     """The version rows and files of every dataset."""
 
@@ -110,19 +134,7 @@ class SpiceVersions:
     def current(conn: Connection, account_id: str, data_set_id: str) -> SpiceVersion | None:
         """The version queries of the dataset read now (None before the first completed
         ingestion). The path is absolute: any process of the deployment can open it."""
-        v = spice_versions.c
-        row = conn.execute(
-            select(v.number, v.path, v.row_count, v.size_bytes)
-            .join(
-                data_sets,
-                and_(
-                    data_sets.c.account_id == v.account_id,
-                    data_sets.c.data_set_id == v.data_set_id,
-                    data_sets.c.spice_version_number == v.number,
-                ),
-            )
-            .where(v.account_id == account_id, v.data_set_id == data_set_id)
-        ).first()
+        row = conn.execute(_CURRENT, {"account_id": account_id, "data_set_id": data_set_id}).first()
         if row is None:
             return None
         return SpiceVersion(row.number, Path(row.path), row.row_count, row.size_bytes)
