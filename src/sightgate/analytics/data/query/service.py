@@ -401,12 +401,12 @@ class QueryService:
 def _query_key(query: LogicalQuery) -> tuple[object, ...]:
     """Everything of ``query`` its statement depends on, values typed (``_exact``)."""
     return (
-        query.fields,
+        tuple(query.fields),
         tuple(
             (p.expression, p.operator, _exact(p.values), p.on_aggregate) for p in query.predicates
         ),
-        query.conditions,
-        query.sort,
+        tuple(query.conditions),
+        tuple(query.sort),
         query.limit,
         tuple(sorted((name, _exact(value)) for name, value in query.parameters.items())),
     )
