@@ -37,6 +37,7 @@ def test_the_page_preloads_every_module_of_the_viewer_at_versioned_addresses() -
     assert preloaded == [web.url(name) for name in web.module_graph("embed/viewer.js")]
     assert web.url("vendor/echarts/echarts.esm.min.mjs") in preloaded
     assert f'<script type="module" async src="{web.url("embed/viewer.js")}"></script>' in head
+    assert f'<script type="module" async src="{web.url("embed/format.js")}"></script>' in head
     assert f'<link rel="stylesheet" href="{web.url("embed/viewer.css")}">' in head
     assert all(link.startswith(f"/static/v/{web.version()}/") for link in preloaded)
     assert web.url("embed/protocol.js") in pages.control_page()

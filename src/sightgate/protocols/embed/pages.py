@@ -61,6 +61,9 @@ def _data_block(document: Mapping[str, Any]) -> str:
 VIEWER = "embed/viewer.js"
 CONTROL = "embed/control.js"
 STYLES = "embed/viewer.css"
+EARLY = "embed/format.js"
+"""A module of the viewer run on its own, as soon as it arrives: it sets up number
+formatting (ICU) while the larger modules still download."""
 
 
 def _modules(entry: str, *, run_async: bool = False) -> str:
@@ -86,7 +89,8 @@ def experience_head(title: str, boot: Mapping[str, Any]) -> str:
 <title>{html.escape(title)}</title>
 <link rel="stylesheet" href="{web.url(STYLES)}">
 <script type="application/json" id="sightgate-boot">{_data_block(boot)}</script>
-{_modules(VIEWER, run_async=True)}</head>
+{_modules(VIEWER, run_async=True)}<script type="module" async src="{web.url(EARLY)}"></script>
+</head>
 <body>
 <main id="sightgate-root" aria-live="polite"><p class="sg-message" role="status">Loading…</p></main>
 """

@@ -87,6 +87,19 @@ function numberFormat(locale, currency) {
   return found;
 }
 
+/** The page's locale: the embed URL's `locale` (the SDK's `contentOptions.locale`), else
+ * the browser's. */
+export const pageLocale = new URLSearchParams(location.search).get("locale") || navigator.language || "en-US";
+
+// The page's first Intl formatter costs ~100 ms (ICU's set-up). The experience page runs
+// this module on its own as soon as it arrives, so that happens while ECharts is still
+// downloading; a locale Intl refuses fails later, per visual, as it would have.
+try {
+  numberFormat(pageLocale);
+} catch {
+  // (the cells' formatting reports it)
+}
+
 function currencySymbol(code, locale) {
   if (!code) return "";
   try {

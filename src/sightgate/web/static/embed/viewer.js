@@ -12,6 +12,7 @@ import { ExperienceChannel } from "./protocol.js";
 import { applyTheme, themeOf } from "./theme.js";
 import { draw, element } from "./visuals.js";
 import { controlBar } from "./controls.js";
+import { pageLocale } from "./format.js";
 
 // Inline JSON blocks, read once and removed: the session secret lives on in this
 // module only.
@@ -34,7 +35,7 @@ const parsed = new Promise((resolve) => {
 // the page (the data API's answer, without its round trip); used once, if it fits.
 let inlined = null;
 let root = null;
-const locale = new URLSearchParams(location.search).get("locale") || navigator.language || "en-US";
+const locale = pageLocale;
 const single = boot.visualId ? { sheetId: boot.sheetId, visualId: boot.visualId } : null;
 
 const channel = new ExperienceChannel(
