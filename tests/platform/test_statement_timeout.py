@@ -51,6 +51,18 @@ def test_a_slow_read_raises_query_timeout_and_the_connection_works_after(
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
 
 
+def test_reads_are_limited_too(limited: Database) -> None:
+    """``read()`` and ``latest_row`` use their own pool on PostgreSQL: same limit, same
+    error."""
+    statement, params = slow_query(limited, 30)
+    with pytest.raises(QueryTimeoutError), limited.read() as conn:
+        conn.execute(statement, params)
+    with pytest.raises(QueryTimeoutError):
+        limited.latest_row(statement, params)
+    with limited.read() as conn:
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
 def test_a_slow_write_transaction_is_rolled_back_and_the_lock_released(
     limited: Database,
 ) -> None:

@@ -146,6 +146,7 @@ class Database:
         """PostgreSQL's read connections: autocommit (see the module docstring)."""
         if self._reads is not None and statement_timeout_ms:
             _time_limit_sessions(self._reads, statement_timeout_ms)
+            _report_timeouts(self._reads, statement_timeout_ms)
 
     @property
     def dialect(self) -> str:
@@ -429,6 +430,12 @@ def _limit_statements(engine: Engine, limit_ms: int) -> None:
         _limit_sqlite_statements(engine, limit_ms / 1000)
     else:
         _limit_postgresql_statements(engine, limit_ms)
+    _report_timeouts(engine, limit_ms)
+
+
+def _report_timeouts(engine: Engine, limit_ms: int) -> None:
+    """A statement cancelled by its time limit raises ``QueryTimeoutError``. (An error
+    handler belongs to an engine's dialect, which an engine does not share.)"""
 
     @event.listens_for(engine, "handle_error")
     def _timed_out(context: ExceptionContext) -> BaseException | None:
