@@ -151,8 +151,11 @@ class IdentityStoreService:
                 key=lambda u: u.user_id,
             )
 
-    def search_users(self, store_id: str, search: Search) -> SearchResult[User]:
-        """Users matching a SCIM filter, sorted and windowed, with the total count."""
+    def search_users(
+        self, store_id: str, search: Search, *, store_known: bool = False
+    ) -> SearchResult[User]:
+        """Users matching a SCIM filter, sorted and windowed, with the total count
+        (``store_known``: see ``_search``)."""
         condition = (
             filtering.user_condition(filtering.parse_filter(search.filter))
             if search.filter
@@ -167,6 +170,7 @@ class IdentityStoreService:
             t.users.c.user_id,
             search,
             repository.select_users,
+            store_known=store_known,
         )
 
     def update_user(
@@ -292,8 +296,11 @@ class IdentityStoreService:
                 key=lambda g: g.group_id,
             )
 
-    def search_groups(self, store_id: str, search: Search) -> SearchResult[Group]:
-        """Groups matching a SCIM filter, sorted and windowed, with the total count."""
+    def search_groups(
+        self, store_id: str, search: Search, *, store_known: bool = False
+    ) -> SearchResult[Group]:
+        """Groups matching a SCIM filter, sorted and windowed, with the total count
+        (``store_known``: see ``_search``)."""
         condition = (
             filtering.group_condition(filtering.parse_filter(search.filter))
             if search.filter
@@ -308,6 +315,7 @@ class IdentityStoreService:
             t.groups.c.group_id,
             search,
             repository.select_groups,
+            store_known=store_known,
         )
 
     def _search(
@@ -319,7 +327,13 @@ class IdentityStoreService:
         key: Any,
         search: Search,
         load: Callable[[Connection, Any], Sequence[T]],
+        *,
+        store_known: bool,
     ) -> SearchResult[T]:
+        """A window of ``query``'s rows. An empty one means a missing store too, so the
+        store is then looked up, unless the caller has just read a row that exists only
+        while the store does (``store_known``: a SCIM token of it, which deleting the store
+        deletes), as an IdP's check for a user it is about to create finds nothing."""
         if condition is not None:
             query = query.where(condition)
         count = max(0, min(search.count, MAX_SEARCH_COUNT))
@@ -328,11 +342,11 @@ class IdentityStoreService:
         with self.db.read() as conn:
             if count == 0:
                 total = repository.count_rows(conn, query)
-                if not total:
+                if not total and not store_known:
                     _require_store(conn, store_id)
                 return SearchResult(total, [])
             items = load(conn, query.order_by(*order, key).offset(offset).limit(count))
-            if not items:  # only then can the store itself be missing
+            if not items and not store_known:  # only then can the store be missing
                 _require_store(conn, store_id)
             if len(items) < count and (items or offset == 0):
                 # The window reached the end: the total is known without counting (a

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sightgate.identity.directory import IdentityStoreService, MemberChange, Search
+from sightgate.identity.directory import IdentityStoreService, MemberChange, Search, SearchResult
 from sightgate.identity.filtering import FilterError
 from sightgate.identity.model import Group, User
 from sightgate.platform.events import Actor
@@ -153,7 +153,8 @@ def not_modified(if_none_match: str | None, version: int) -> bool:
 
 
 class ScimProvider:
-    """The SCIM operations on one identity store, on behalf of one client."""
+    """The SCIM operations on one identity store, on behalf of one client, made once the
+    client's token for that store is read (so the store exists: ``store_known``)."""
 
     def __init__(
         self, identity: IdentityStoreService, store_id: str, base_url: str, actor: Actor
@@ -162,6 +163,12 @@ class ScimProvider:
         self.store_id = store_id
         self.base_url = base_url
         self.actor = actor
+
+    def _users(self, search: Search) -> SearchResult[User]:
+        return self.identity.search_users(self.store_id, search, store_known=True)
+
+    def _groups(self, search: Search) -> SearchResult[Group]:
+        return self.identity.search_groups(self.store_id, search, store_known=True)
 
     # -- users ---------------------------------------------------------------------------
 
@@ -176,7 +183,7 @@ class ScimProvider:
 
     def list_users(self, query: ListQuery) -> ScimResponse:
         """GET /Users and POST /Users/.search."""
-        result = self.identity.search_users(self.store_id, query.search())
+        result = self._users(query.search())
         resources = [self._user_document(u, query.projection) for u in result.items]
         return ScimResponse(200, _list_response(result.total, query.start_index, resources))
 
@@ -259,7 +266,7 @@ class ScimProvider:
 
     def list_groups(self, query: ListQuery) -> ScimResponse:
         """GET /Groups and POST /Groups/.search."""
-        result = self.identity.search_groups(self.store_id, query.search())
+        result = self._groups(query.search())
         resources = self._group_documents(list(result.items), query.projection)
         return ScimResponse(200, _list_response(result.total, query.start_index, resources))
 
@@ -364,22 +371,22 @@ class ScimProvider:
         query = search_query(body)
         counted = query.search(count=0)
         totals = [
-            _total_or_zero(lambda: self.identity.search_users(self.store_id, counted).total),
-            _total_or_zero(lambda: self.identity.search_groups(self.store_id, counted).total),
+            _total_or_zero(lambda: self._users(counted).total),
+            _total_or_zero(lambda: self._groups(counted).total),
         ]
         if totals == [None, None]:  # the filter fits neither type: say why
-            self.identity.search_users(self.store_id, counted)
+            self._users(counted)
         users_total, groups_total = (t or 0 for t in totals)
         offset = query.start_index - 1
         resources: list[dict[str, Any]] = []
         if offset < users_total and query.count:
             window = query.search(offset + 1, min(query.count, users_total - offset))
-            users = self.identity.search_users(self.store_id, window).items
+            users = self._users(window).items
             resources += [self._user_document(u, query.projection) for u in users]
         remaining = query.count - len(resources)
         if remaining > 0 and groups_total:
             window = query.search(max(0, offset - users_total) + 1, remaining)
-            groups = list(self.identity.search_groups(self.store_id, window).items)
+            groups = list(self._groups(window).items)
             resources += self._group_documents(groups, query.projection)
         return ScimResponse(
             200, _list_response(users_total + groups_total, query.start_index, resources)
