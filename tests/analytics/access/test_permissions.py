@@ -5,18 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from sightgate.analytics.access.actions import STANDARD, ResourceType
 from sightgate.analytics.access.permissions import (
     PERMISSIONS_UPDATED,
     Resource,
     ResourcePermission,
+    inherited_actions,
     parse_permissions,
+    passing_down,
 )
+from sightgate.analytics.access.tables import grant_actions, resource_permissions
 from sightgate.analytics.directory.model import AccountSubscription
 from sightgate.bootstrap import Services
 from sightgate.platform.db import Database
 from sightgate.platform.errors import ValidationError
+from sightgate.platform.uow import UnitOfWork
 from tests.analytics.conftest import (
     ACCOUNT,
     ACTOR,
@@ -214,3 +219,62 @@ def test_actions_are_matched_in_any_letter_case_and_returned_canonical() -> None
         "GrantPermissions",
     )
     assert parsed.actions == frozenset({"quicksight:DescribeDashboard"})
+
+
+def test_passing_down_inverts_inherited_actions_for_every_folder_grant() -> None:
+    """The folder sets SQL tests for (``passing_down``) admit exactly the folder grants
+    whose ``inherited_actions`` hold the action: every subset of the folder's actions,
+    every action of every type."""
+    folder_actions = sorted(STANDARD[ResourceType.FOLDER].owner)
+    grants = [
+        frozenset(a for bit, a in enumerate(folder_actions) if mask >> bit & 1)
+        for mask in range(1 << len(folder_actions))
+    ]
+    for resource_type in ResourceType:
+        for action in STANDARD[resource_type].owner:
+            needed = passing_down(resource_type, action)
+            for granted in grants:
+                passes = action in inherited_actions(resource_type, granted)
+                assert passes == any(n <= granted for n in needed), (resource_type, action)
+
+
+def _grant_actions(services: Services) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """The grant-action rows, and those the permissions' actions say there should be."""
+    columns = ("resource_arn", "principal_arn", "user_id", "group_id", "namespace_id")
+    with services.db.read() as conn:
+        stored = {
+            tuple(row)
+            for row in conn.execute(
+                select(*(grant_actions.c[c] for c in columns), grant_actions.c.action)
+            )
+        }
+        wanted = {
+            (*(row[c] for c in columns), action)
+            for row in conn.execute(select(resource_permissions)).mappings()
+            for action in row["actions"]
+        }
+    return stored, wanted
+
+
+def test_grant_actions_follow_every_change_of_the_permissions(
+    services: Services, people: None
+) -> None:
+    """The table SQL decides actions on is the database's copy of each grant's actions:
+    granted, partly revoked, re-granted, and gone with the principal or the resource."""
+    permissions = services.access.permissions
+    other = Resource(ACCOUNT, ResourceType.DASHBOARD, DASHBOARD.arn + "-2")
+    for resource in (DASHBOARD, other):
+        permissions.update(
+            resource,
+            grant=[perm(user_arn("alice"), OWNER), perm(group_arn("readers"), VIEWER)],
+            actor=ACTOR,
+        )
+    permissions.update(DASHBOARD, revoke=[perm(user_arn("alice"), OWNER - VIEWER)], actor=ACTOR)
+    permissions.update(DASHBOARD, grant=[perm(user_arn("bob"), VIEWER)], actor=ACTOR)
+    stored, wanted = _grant_actions(services)
+    assert stored == wanted and len(stored) == 2 * len(VIEWER) + len(OWNER) + 2 * len(VIEWER)
+    services.directory.users.delete(ACCOUNT, "default", "alice", actor=ACTOR)
+    with UnitOfWork(services.db, ACTOR) as uow:
+        permissions.delete_resource(uow, other.arn)
+    stored, wanted = _grant_actions(services)
+    assert stored == wanted and len(stored) == 2 * len(VIEWER)

@@ -290,3 +290,45 @@ def test_search_answers_principal_filters_from_the_authorizer(
 def test_bad_search_filters_are_refused(folders: FolderService, filters: list[Any]) -> None:
     with pytest.raises(ValidationError):
         folders.search(ACCOUNT, filters)
+
+
+def test_visible_agrees_with_the_decisions_for_every_action(
+    services: Services, folders: FolderService, tree: tuple[Folder, Folder, Folder]
+) -> None:
+    """SQL decides which grants give an action (direct, partial, through folder roles);
+    for every action of dashboards and folders, visible is what the decisions allow."""
+    reader = arn("user", "default", "reader")
+    permissions = services.access.permissions
+    contributed = make(folders, "contributed", permissions=[grant(reader, FOLDER.contributor)])
+    owned = make(folders, "owned", permissions=[grant(GROUP, FOLDER.owner)])
+    make(folders, "owned-child", owned)
+    partial = {PREFIX + "UpdateFolder", PREFIX + "DeleteFolder"}
+    make(folders, "partial", permissions=[grant(reader, frozenset(partial))])
+    make(folders, "partial-child", contributed, permissions=[grant(reader, frozenset(partial))])
+    for folder_id, dashboard_id in [
+        ("contributed", "d2"),
+        ("owned-child", "d3"),
+        ("partial", "d4"),
+        ("partial-child", "d5"),
+    ]:
+        folders.add_member(ACCOUNT, folder_id, "DASHBOARD", dashboard_id, actor=ACTOR)
+    permissions.update(
+        dashboard("d6"), grant=[grant(reader, frozenset({PREFIX + "UpdateDashboard"}))], actor=ACTOR
+    )
+    permissions.update(
+        dashboard("d7"), grant=[grant(arn("namespace", "default"), DASHBOARD.viewer)], actor=ACTOR
+    )
+    permissions.update(dashboard("d8"), grant=[grant(GROUP, DASHBOARD.owner)], actor=ACTOR)
+    folder_ids = "red managers reports contributed owned owned-child partial partial-child"
+    targets = [dashboard(f"d{n}") for n in range(1, 10)] + [folder(f) for f in folder_ids.split()]
+    authorizer = services.access.authorizer
+    user = authorizer.user(ACCOUNT, "default", "reader")
+    for kind in (ResourceType.DASHBOARD, ResourceType.FOLDER):
+        for action in sorted((DASHBOARD if kind is ResourceType.DASHBOARD else FOLDER).owner):
+            allowed = sorted(
+                t.arn
+                for t in targets
+                if t.type is kind
+                and authorizer.authorize_user(ACCOUNT, "default", "reader", action, t).allowed
+            )
+            assert authorizer.visible(user, kind, action) == allowed, action

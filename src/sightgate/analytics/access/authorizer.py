@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 from sightgate.analytics.access.actions import ResourceType
 from sightgate.analytics.access.epoch import EpochCache
-from sightgate.analytics.access.permissions import Grant, Grantee, PermissionService, Resource
+from sightgate.analytics.access.permissions import (
+    ArnStatement,
+    Grant,
+    Grantee,
+    PermissionService,
+    Resource,
+)
 from sightgate.analytics.directory.identity_source import InstanceReader, serving_instance
 from sightgate.analytics.principals.model import AccountCaller, ScimClient, UserPrincipal
 from sightgate.analytics.principals.reader import PrincipalReader
@@ -223,9 +229,16 @@ class Authorizer:
     def visible(self, user: UserPrincipal, resource_type: ResourceType, action: str) -> list[str]:
         """The ARNs of the ``resource_type`` resources on which ``user`` has ``action``,
         granted on them or passed down by folders."""
-        if not user.allowed:
-            return []
-        return self.reachable(Grantee.of(user), resource_type, action)
+        with self.db.read() as conn:
+            return sorted(conn.scalars(self.visible_statement(user, resource_type, action)))
+
+    def visible_statement(
+        self, user: UserPrincipal, resource_type: ResourceType, action: str
+    ) -> ArnStatement:
+        """``visible`` as a statement, for a search to filter, order and page in SQL; a
+        user who may not act now is granted nothing (a grantee with no principal)."""
+        grantee = Grantee.of(user) if user.allowed else Grantee(user.account_id)
+        return self.reachable_statement(grantee, resource_type, action)
 
     def reachable(
         self,
@@ -242,6 +255,19 @@ class Authorizer:
             return self.permissions.visible(
                 conn, grantee, resource_type, action, inherited=inherited
             )
+
+    def reachable_statement(
+        self,
+        grantee: Grantee,
+        resource_type: ResourceType,
+        action: str,
+        *,
+        inherited: bool = True,
+    ) -> ArnStatement:
+        """``reachable`` as a statement (its ARNs, each once, unordered)."""
+        return self.permissions.visible_statement(
+            grantee, resource_type, action, inherited=inherited
+        )
 
 
 def _grant_chain(target: Resource, grant: Grant) -> tuple[str, ...]:

@@ -20,21 +20,27 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
     Connection,
     Select,
     and_,
     bindparam,
     delete,
+    exists,
+    false,
+    func,
     insert,
-    literal,
     null,
     or_,
     select,
+    union,
     union_all,
     update,
 )
 
 from sightgate.analytics.access.actions import PREFIX, STANDARD, ResourceType, validate_actions
+from sightgate.analytics.access.tables import grant_actions as ga
 from sightgate.analytics.access.tables import resource_permissions as rp
 from sightgate.analytics.directory import arns, repository
 from sightgate.analytics.directory.transactions import unit_of_work
@@ -45,6 +51,8 @@ from sightgate.platform.events import Actor, DomainEvent
 from sightgate.platform.uow import UnitOfWork
 
 PERMISSIONS_UPDATED = "analytics.ResourcePermissionsUpdated"
+ArnStatement = Select[tuple[str]] | CompoundSelect[tuple[str]]
+"""A statement of one column, ``resource_arn``: the resources a grantee's grants reach."""
 MAX_PRINCIPAL_ARN_LENGTH = 256
 
 
@@ -177,6 +185,18 @@ def inherited_actions(
     return frozenset()
 
 
+def passing_down(resource_type: ResourceType, action: str) -> tuple[frozenset[str], ...]:
+    """The folder action sets a folder grant must hold (any one of them) to pass
+    ``action`` down to a resource of ``resource_type`` below it: ``inherited_actions``
+    inverted over the folder roles, keeping the smallest sets."""
+    if resource_type is ResourceType.FOLDER:
+        return (frozenset({action}),)
+    folder = STANDARD[ResourceType.FOLDER]
+    roles = [role for role in (folder.viewer, folder.contributor, folder.owner) if role]
+    giving = [role for role in roles if action in inherited_actions(resource_type, role)]
+    return tuple(role for role in giving if not any(other < role for other in giving))
+
+
 def _changes_permissions(action: str) -> bool:
     return action.startswith(PREFIX + "Update") and action.endswith("Permissions")
 
@@ -288,53 +308,58 @@ class PermissionService:
         inherited: bool = True,
     ) -> list[str]:
         """The ARNs of the resources of ``resource_type`` on which ``grantee`` has
-        ``action``, in one statement over the grantee's grants (not every resource):
-        granted directly, and (with ``inherited``) passed down by folders."""
-        granted = _granted_to(grantee)
-        direct = select(rp.c.resource_arn, rp.c.actions, null().label("folder")).where(
-            rp.c.account_id == grantee.account_id,
-            rp.c.resource_type == resource_type.value,
-            granted,
-        )
+        ``action``, sorted (``visible_statement`` run)."""
+        statement = self.visible_statement(grantee, resource_type, action, inherited=inherited)
+        return sorted(conn.scalars(statement))
+
+    def visible_statement(
+        self,
+        grantee: Grantee,
+        resource_type: ResourceType,
+        action: str,
+        *,
+        inherited: bool = True,
+    ) -> ArnStatement:
+        """The ARNs of the resources of ``resource_type`` on which ``grantee`` has
+        ``action``, each once, as one statement over the grantee's grant actions (covering
+        index scans by principal, account, type and action; never every resource):
+        granted directly, and (with ``inherited``) passed down by folders. No JSON is
+        decoded and no ARN reaches Python, so a search filters, orders and pages on it."""
+        direct = [
+            select(ga.c.resource_arn).where(
+                principal,
+                ga.c.account_id == grantee.account_id,
+                ga.c.resource_type == resource_type.value,
+                ga.c.action == action,
+            )
+            for principal in _principals_of(grantee)
+        ]
         reach = self._reach[resource_type] if inherited else None
-        statement: Any = direct
+        through_folders = []
         if reach is not None:
             down = reach.subquery("reach")
-            through_folders = (
-                select(down.c.resource_arn, rp.c.actions, rp.c.resource_arn.label("folder"))
-                .select_from(rp.join(down, down.c.folder_arn == rp.c.resource_arn))
-                .where(
-                    rp.c.account_id == grantee.account_id,
-                    rp.c.resource_type == ResourceType.FOLDER.value,
-                    granted,
+            for needed in passing_down(resource_type, action):
+                folders = _folders_granting(grantee, needed).subquery("granting")
+                through_folders.append(
+                    select(down.c.resource_arn).join_from(
+                        folders, down, down.c.folder_arn == folders.c.resource_arn
+                    )
                 )
-            )
-            statement = union_all(direct, through_folders)
-        found: set[str] = set()
-        for arn, actions, folder in conn.execute(statement):
-            granted_actions = frozenset(actions)
-            if folder is not None:
-                granted_actions = inherited_actions(resource_type, granted_actions)
-            if action in granted_actions:
-                found.add(arn)
-        return sorted(found)
+        branches = [*direct, *through_folders]
+        if not branches:
+            return select(ga.c.resource_arn).where(false())
+        return union(*branches)
 
-    def holders(
-        self, conn: Connection, resource_arns: Sequence[str], action: str
-    ) -> dict[str, set[str]]:
-        """The principals granted ``action`` directly on each of ``resource_arns``."""
-        found: dict[str, set[str]] = {arn: set() for arn in resource_arns}
-        if not resource_arns:
-            return found
-        rows = conn.execute(
-            select(rp.c.resource_arn, rp.c.principal_arn, rp.c.actions).where(
-                rp.c.resource_arn.in_(list(resource_arns))
-            )
+    def held_only_by(
+        self, resource_arn: ColumnElement[str], principal_arn: str, action: str
+    ) -> ColumnElement[bool]:
+        """No principal but ``principal_arn`` is granted ``action`` directly on the
+        resource ``resource_arn`` names (``DIRECT_QUICKSIGHT_SOLE_OWNER``), in SQL."""
+        return ~exists().where(
+            ga.c.resource_arn == resource_arn,
+            ga.c.principal_arn != principal_arn,
+            ga.c.action == action,
         )
-        for arn, principal, actions in rows:
-            if action in actions:
-                found[arn].add(principal)
-        return found
 
 
 _NOBODY: dict[str, Any] = {"everyone": True, "user_id": None, "namespace_id": None, "group_ids": []}
@@ -367,15 +392,37 @@ def _effective_statement(reach: Select[tuple[str, str]] | None) -> Any:
     return union_all(direct, through_folders)
 
 
-def _granted_to(grantee: Grantee) -> Any:
+def _principals_of(grantee: Grantee) -> list[ColumnElement[bool]]:
+    """A condition on the grant actions per kind of principal the grantee is, each its own
+    index scan (an OR of them would read the rows behind the indexes)."""
     conditions = []
     if grantee.user_id is not None:
-        conditions.append(rp.c.user_id == grantee.user_id)
+        conditions.append(ga.c.user_id == grantee.user_id)
     if grantee.namespace_id is not None:
-        conditions.append(rp.c.namespace_id == grantee.namespace_id)
+        conditions.append(ga.c.namespace_id == grantee.namespace_id)
     if grantee.group_ids:
-        conditions.append(rp.c.group_id.in_(grantee.group_ids))
-    return or_(*conditions) if conditions else literal(False)
+        conditions.append(ga.c.group_id.in_(grantee.group_ids))
+    return conditions
+
+
+def _folders_granting(grantee: Grantee, needed: frozenset[str]) -> ArnStatement:
+    """The folders on which one grant to ``grantee`` holds every action of ``needed``."""
+    branches = []
+    for principal in _principals_of(grantee):
+        holding = select(ga.c.resource_arn).where(
+            principal,
+            ga.c.account_id == grantee.account_id,
+            ga.c.resource_type == ResourceType.FOLDER.value,
+            ga.c.action.in_(sorted(needed)),
+        )
+        if len(needed) > 1:
+            holding = holding.group_by(ga.c.resource_arn, ga.c.principal_arn).having(
+                func.count() == len(needed)
+            )
+        branches.append(holding)
+    if not branches:
+        return select(ga.c.resource_arn).where(false())
+    return union_all(*branches)
 
 
 def _current(conn: Connection, resource_arn: str) -> list[ResourcePermission]:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     PrimaryKeyConstraint,
     String,
@@ -56,3 +57,53 @@ resource_permissions = Table(
     Index(None, "group_id", "resource_type"),
     Index(None, "namespace_id", "resource_type"),
 )
+
+grant_actions = Table(
+    "analytics_grant_actions",
+    metadata,
+    Column("resource_arn", String(1024), nullable=False),
+    Column("principal_arn", String(300), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("resource_type", String(20), nullable=False),
+    Column("user_id", String(36), nullable=True),
+    Column("group_id", String(36), nullable=True),
+    Column("namespace_id", String(36), nullable=True),
+    PrimaryKeyConstraint("resource_arn", "principal_arn", "action"),
+    ForeignKeyConstraint(
+        ["resource_arn", "principal_arn"],
+        [resource_permissions.c.resource_arn, resource_permissions.c.principal_arn],
+        name="fk_analytics_grant_actions_grant",
+        ondelete="CASCADE",
+    ),
+    # "Where does this principal have this action": one covering index scan each.
+    Index(
+        "ix_analytics_grant_actions_user",
+        "user_id",
+        "account_id",
+        "resource_type",
+        "action",
+        "resource_arn",
+    ),
+    Index(
+        "ix_analytics_grant_actions_group",
+        "group_id",
+        "account_id",
+        "resource_type",
+        "action",
+        "resource_arn",
+    ),
+    Index(
+        "ix_analytics_grant_actions_namespace",
+        "namespace_id",
+        "account_id",
+        "resource_type",
+        "action",
+        "resource_arn",
+    ),
+)
+"""One row per action of each resource permission, with its principal ids: what lets SQL
+decide "which resources give this principal this action" by an index scan, without
+decoding JSON. Derived from ``analytics_resource_permissions.actions`` by triggers the
+migration creates (insert, update; deletes cascade), so every writer, a bulk load
+included, keeps it exact in the same transaction."""

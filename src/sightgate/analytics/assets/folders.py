@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Column, ColumnElement, Connection, and_, false, func, select
 
 from sightgate.analytics.access.actions import STANDARD, ResourceType
 from sightgate.analytics.access.permissions import Grantee, Resource, ResourcePermission
@@ -306,39 +306,30 @@ class FolderService:
                     if substring
                     else f.c.name == name
                 )
-            if query.principals:
-                allowed = self._granted(conn, account_id, query.principals)
-                if not allowed:
-                    return Page([], None)
-                statement = statement.where(f.c.arn.in_(sorted(allowed)))
+            for wanted in query.principals:
+                statement = statement.where(self._admits(conn, account_id, wanted, f.c.arn))
             rows, next_key = directory.page_rows(conn, statement, f.c.folder_id, limit, after)
             return Page(repository.folders_of_rows(conn, rows), next_key)
 
-    def _granted(
-        self, conn: Connection, account_id: str, filters: Sequence[PrincipalFilter]
-    ) -> set[str]:
-        """The folder ARNs every principal filter admits, from the authorizer."""
-        allowed: set[str] | None = None
-        for wanted in filters:
-            arns_found: set[str] = set(self._reach(conn, account_id, wanted))
-            allowed = arns_found if allowed is None else allowed & arns_found
-        return allowed or set()
-
-    def _reach(self, conn: Connection, account_id: str, wanted: PrincipalFilter) -> Sequence[str]:
+    def _admits(
+        self, conn: Connection, account_id: str, wanted: PrincipalFilter, arn: Column[str]
+    ) -> ColumnElement[bool]:
+        """A principal filter as a condition on the folder ARN: among the folders the
+        authorizer's statement reaches (a subquery, so the page stays one statement)."""
         grantee = self._grantee(conn, account_id, wanted)
         if grantee is None:
-            return []  # a principal that does not exist is granted nothing
+            return false()  # a principal that does not exist is granted nothing
         authorizer = self.access.authorizer
         if isinstance(grantee, Grantee):
-            found = authorizer.reachable(
+            reached = authorizer.reachable_statement(
                 grantee, ResourceType.FOLDER, wanted.action, inherited=not wanted.direct
             )
         else:
-            found = authorizer.visible(grantee, ResourceType.FOLDER, wanted.action)
+            reached = authorizer.visible_statement(grantee, ResourceType.FOLDER, wanted.action)
         if not wanted.sole:
-            return found
-        holders = self.access.permissions.holders(conn, found, wanted.action)
-        return [arn for arn in found if holders[arn] == {wanted.principal_arn}]
+            return arn.in_(reached)
+        only = self.access.permissions.held_only_by(arn, wanted.principal_arn, wanted.action)
+        return and_(arn.in_(reached), only)
 
     def _grantee(
         self, conn: Connection, account_id: str, wanted: PrincipalFilter

@@ -81,8 +81,8 @@ folder_paths = Table(
     Column("ancestor_arn", ARN, nullable=False),
     Column("distance", Integer, nullable=False, comment="0 for the folder itself"),
     PrimaryKeyConstraint("folder_id", "ancestor_id"),
-    # What the grants on a folder reach: its descendants, from the granted ARN.
-    Index(None, "ancestor_arn"),
+    # What the grants on a folder reach: its descendants, from the granted ARN (covering).
+    Index(None, "ancestor_arn", "folder_id"),
     Index(None, "ancestor_id"),
 )
 
@@ -97,6 +97,8 @@ folder_members = Table(
     PrimaryKeyConstraint("folder_id", "member_type", "member_id"),
     # The folders that hold an asset (its inherited grants; ListFoldersForResource).
     Index(None, "member_arn"),
+    # The assets of a type a folder holds, by ARN: what its grants reach (covering).
+    Index(None, "folder_id", "member_type", "member_arn"),
 )
 
 folder_tags = Table(

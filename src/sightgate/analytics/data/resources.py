@@ -284,23 +284,25 @@ class PrincipalFilter:
         self.viewer_action = f"{PREFIX}Describe{_noun(resource_type)}"
         self.owner_action = f"{PREFIX}Update{_noun(resource_type)}Permissions"
 
-    def arns(self, conn: Connection, account_id: str, search: SearchFilter) -> set[str]:
-        """The ARNs of the resources the filter matches."""
+    def condition(
+        self, conn: Connection, account_id: str, search: SearchFilter, arn: Column[Any]
+    ) -> ColumnElement[bool]:
+        """The filter as a condition on the ``arn`` column: among the resources the
+        principal's grants reach, as a subquery (the ARNs never reach Python)."""
         direct = search.name.startswith("DIRECT_")
         owner = "OWNER" in search.name and "VIEWER" not in search.name
         action = self.owner_action if owner else self.viewer_action
         grantee = self._grantee(conn, account_id, search.value, direct=direct)
         if grantee is None:
-            return set()
-        found = set(
-            self.permissions.visible(
-                conn, grantee, self.resource_type, action, inherited=not direct
-            )
+            return false()
+        reached = self.permissions.visible_statement(
+            grantee, self.resource_type, action, inherited=not direct
         )
+        matched = arn.in_(reached)
         if search.name == "DIRECT_QUICKSIGHT_SOLE_OWNER":
-            holders = self.permissions.holders(conn, sorted(found), self.owner_action)
-            found = {arn for arn in found if holders[arn] <= {search.value}}
-        return found
+            only = self.permissions.held_only_by(arn, search.value, self.owner_action)
+            return and_(matched, only)
+        return matched
 
     def _grantee(
         self, conn: Connection, account_id: str, principal_arn: str, *, direct: bool
@@ -338,10 +340,11 @@ def search_condition(
     principals: PrincipalFilter,
 ) -> ColumnElement[bool]:
     """What a Search* filter asks of ``table``'s rows: the name, when it filters on
-    ``name_attribute``; else an ARN among those the principal's permissions reach."""
+    ``name_attribute``; else an ARN among those the principal's permissions reach (a
+    subquery, so the page is filtered, ordered and cut in one statement)."""
     if search.name == name_attribute:
         return name_condition(table.c.name, search)
-    return arn_condition(table.c.arn, principals.arns(conn, account_id, search))
+    return principals.condition(conn, account_id, search, table.c.arn)
 
 
 def name_condition(column: Any, search: SearchFilter) -> ColumnElement[bool]:
@@ -350,11 +353,6 @@ def name_condition(column: Any, search: SearchFilter) -> ColumnElement[bool]:
     if search.operator == "StringEquals":
         return and_(column == search.value)
     return and_(column.icontains(search.value, autoescape=True))
-
-
-def arn_condition(column: Any, matched: set[str]) -> ColumnElement[bool]:
-    """The ARN is one of ``matched`` (nothing when it is empty)."""
-    return column.in_(sorted(matched)) if matched else false()
 
 
 def _noun(resource_type: ResourceType) -> str:

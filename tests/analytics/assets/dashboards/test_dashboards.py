@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from sightgate.analytics.access.actions import STANDARD, ResourceType
 from sightgate.analytics.access.permissions import Resource, ResourcePermission
@@ -279,6 +279,56 @@ def test_search_through_a_group_a_folder_and_direct_grants(
         dashboards.search(
             ACCOUNT, [{"Name": "FOLDER_NAME", "Operator": "StringEquals", "Value": "x"}]
         )
+
+
+def test_search_pages_in_sql_and_a_co_owner_is_no_sole_owner(
+    catalog: Services, dashboards: DashboardService
+) -> None:
+    """The principal filter is a subquery of the page's one statement (no bound ARN
+    list); pages follow the id order; a second owner takes a dashboard out of
+    DIRECT_QUICKSIGHT_SOLE_OWNER, a viewer does not."""
+    register(catalog.directory, "owner", user_role="AUTHOR")
+    register(catalog.directory, "other", user_role="AUTHOR")
+    owner, other = arn("user", "default", "owner"), arn("user", "default", "other")
+    owners = [{"Principal": owner, "Actions": sorted(DASHBOARD.owner)}]
+    for n in range(5):
+        create(dashboards, f"d{n}", Permissions=owners)
+    dashboards.update_permissions(
+        ACCOUNT, "d1", grant=[{"Principal": other, "Actions": sorted(DASHBOARD.owner)}], actor=ACTOR
+    )
+    dashboards.update_permissions(
+        ACCOUNT,
+        "d2",
+        grant=[{"Principal": other, "Actions": sorted(DASHBOARD.viewer)}],
+        actor=ACTOR,
+    )
+
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    def pages(name: str, value: str) -> list[list[str]]:
+        filters = [{"Name": name, "Operator": "StringEquals", "Value": value}]
+        found, after = [], None
+        while True:
+            statements.clear()
+            event.listen(catalog.db.engine, "before_cursor_execute", record)
+            try:
+                page = dashboards.search(ACCOUNT, filters, limit=2, after=after)
+            finally:
+                event.remove(catalog.db.engine, "before_cursor_execute", record)
+            paged = [s for s in statements if "analytics_grant_actions" in s]
+            assert len(paged) == 1 and "analytics_dashboards" in paged[0], statements
+            found.append([d.dashboard_id for d in page.items])
+            if page.next_key is None:
+                return found
+            after = page.next_key
+
+    assert pages("QUICKSIGHT_OWNER", owner) == [["d0", "d1"], ["d2", "d3"], ["d4"]]
+    assert pages("DIRECT_QUICKSIGHT_SOLE_OWNER", owner) == [["d0", "d2"], ["d3", "d4"]]
+    assert pages("DIRECT_QUICKSIGHT_SOLE_OWNER", other) == [[]]
+    assert pages("QUICKSIGHT_VIEWER_OR_OWNER", other) == [["d1", "d2"]]
 
 
 def test_namespaces_isolate(catalog: Services, dashboards: DashboardService) -> None:
