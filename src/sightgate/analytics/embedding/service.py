@@ -6,8 +6,9 @@ through the authorizer, whose cached answers live only while the epochs they dep
 are unchanged, so nothing granted at generation outlives a revocation.
 
 Cost of ``for_registered_user`` on a warm authorizer: the principal (one statement of
-epochs), the dashboard's ARN (one index lookup), the grants on it (one statement), and
-one write transaction (the session row and its audit event).
+epochs), the dashboard's ARN (one index lookup), the grants on it (one statement), all
+on one connection (``Database.snapshot``), and one write transaction (the session row
+and its audit event).
 """
 
 from __future__ import annotations
