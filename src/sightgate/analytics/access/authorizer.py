@@ -21,6 +21,7 @@ from sightgate.analytics.access.permissions import (
     Grantee,
     PermissionService,
     Resource,
+    distinct_arns,
 )
 from sightgate.analytics.directory.identity_source import InstanceReader, serving_instance
 from sightgate.analytics.principals.model import AccountCaller, ScimClient, UserPrincipal
@@ -230,7 +231,8 @@ class Authorizer:
         """The ARNs of the ``resource_type`` resources on which ``user`` has ``action``,
         granted on them or passed down by folders."""
         with self.db.read() as conn:
-            return sorted(conn.scalars(self.visible_statement(user, resource_type, action)))
+            reached = self.visible_statement(user, resource_type, action)
+            return sorted(conn.scalars(distinct_arns(reached)))
 
     def visible_statement(
         self, user: UserPrincipal, resource_type: ResourceType, action: str
@@ -264,7 +266,7 @@ class Authorizer:
         *,
         inherited: bool = True,
     ) -> ArnStatement:
-        """``reachable`` as a statement (its ARNs, each once, unordered)."""
+        """``reachable`` as a statement (its ARNs unordered, perhaps more than once)."""
         return self.permissions.visible_statement(
             grantee, resource_type, action, inherited=inherited
         )

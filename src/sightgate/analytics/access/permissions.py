@@ -34,7 +34,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    union,
+    true,
     union_all,
     update,
 )
@@ -308,9 +308,9 @@ class PermissionService:
         inherited: bool = True,
     ) -> list[str]:
         """The ARNs of the resources of ``resource_type`` on which ``grantee`` has
-        ``action``, sorted (``visible_statement`` run)."""
-        statement = self.visible_statement(grantee, resource_type, action, inherited=inherited)
-        return sorted(conn.scalars(statement))
+        ``action``, sorted, each once."""
+        reached = self.visible_statement(grantee, resource_type, action, inherited=inherited)
+        return sorted(conn.scalars(distinct_arns(reached)))
 
     def visible_statement(
         self,
@@ -321,10 +321,11 @@ class PermissionService:
         inherited: bool = True,
     ) -> ArnStatement:
         """The ARNs of the resources of ``resource_type`` on which ``grantee`` has
-        ``action``, each once, as one statement over the grantee's grant actions (covering
-        index scans by principal, account, type and action; never every resource):
-        granted directly, and (with ``inherited``) passed down by folders. No JSON is
-        decoded and no ARN reaches Python, so a search filters, orders and pages on it."""
+        ``action``, as one statement over the grantee's grant actions (covering index
+        scans by principal, account, type and action; never every resource): granted
+        directly, and (with ``inherited``) passed down by folders. An ARN may come more
+        than once (``among`` needs no more; ``distinct_arns`` makes each one once). No JSON
+        is decoded and no ARN reaches Python, so a search filters, orders and pages on it."""
         direct = [
             select(ga.c.resource_arn).where(
                 principal,
@@ -348,7 +349,7 @@ class PermissionService:
         branches = [*direct, *through_folders]
         if not branches:
             return select(ga.c.resource_arn).where(false())
-        return union(*branches)
+        return union_all(*branches)
 
     def held_only_by(
         self, resource_arn: ColumnElement[str], principal_arn: str, action: str
@@ -360,6 +361,20 @@ class PermissionService:
             ga.c.principal_arn != principal_arn,
             ga.c.action == action,
         )
+
+
+def distinct_arns(reached: ArnStatement) -> Select[tuple[str]]:
+    """The ARNs of a ``visible_statement``, each once."""
+    found = reached.subquery("reached")
+    return select(found.c.resource_arn).distinct()
+
+
+def among(arn: ColumnElement[str], reached: ArnStatement) -> ColumnElement[bool]:
+    """``arn`` is one of those a ``visible_statement`` reaches, tested as a value (``IS
+    TRUE``) rather than as a join: PostgreSQL then hashes the reached ARNs once and walks
+    the page's index in order, stopping at the page's end, instead of joining every
+    reached resource and sorting (SQLite plans both alike)."""
+    return arn.in_(reached).is_(true())
 
 
 _NOBODY: dict[str, Any] = {"everyone": True, "user_id": None, "namespace_id": None, "group_ids": []}

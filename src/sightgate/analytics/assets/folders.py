@@ -17,7 +17,12 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, ColumnElement, Connection, and_, false, func, select
 
 from sightgate.analytics.access.actions import STANDARD, ResourceType
-from sightgate.analytics.access.permissions import Grantee, Resource, ResourcePermission
+from sightgate.analytics.access.permissions import (
+    Grantee,
+    Resource,
+    ResourcePermission,
+    among,
+)
 from sightgate.analytics.access.services import Access
 from sightgate.analytics.assets import events, repository
 from sightgate.analytics.assets import tables as t
@@ -327,9 +332,9 @@ class FolderService:
         else:
             reached = authorizer.visible_statement(grantee, ResourceType.FOLDER, wanted.action)
         if not wanted.sole:
-            return arn.in_(reached)
+            return among(arn, reached)
         only = self.access.permissions.held_only_by(arn, wanted.principal_arn, wanted.action)
-        return and_(arn.in_(reached), only)
+        return and_(among(arn, reached), only)
 
     def _grantee(
         self, conn: Connection, account_id: str, wanted: PrincipalFilter

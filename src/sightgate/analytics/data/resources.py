@@ -33,6 +33,7 @@ from sightgate.analytics.access.permissions import (
     PermissionService,
     Resource,
     ResourcePermission,
+    among,
     parse_permissions,
 )
 from sightgate.analytics.directory import arns, repository
@@ -298,7 +299,7 @@ class PrincipalFilter:
         reached = self.permissions.visible_statement(
             grantee, self.resource_type, action, inherited=not direct
         )
-        matched = arn.in_(reached)
+        matched = among(arn, reached)
         if search.name == "DIRECT_QUICKSIGHT_SOLE_OWNER":
             only = self.permissions.held_only_by(arn, search.value, self.owner_action)
             return and_(matched, only)
