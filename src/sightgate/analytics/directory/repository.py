@@ -17,6 +17,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -125,12 +126,18 @@ def delete_account(conn: Connection, account_id: str) -> None:
     conn.execute(delete(t.accounts).where(t.accounts.c.account_id == account_id))
 
 
+# Built once: every AWS operation on an account reads it, and building a statement costs
+# more than running it.
+_ACCOUNT = select(t.accounts).where(t.accounts.c.account_id == bindparam("account_id"))
+_ACCOUNT_FOR_UPDATE = _ACCOUNT.with_for_update()
+
+
 def require_account(
     conn: Connection, account_id: str, *, lock: bool = False
 ) -> AccountSubscription:
     """The subscription of ``account_id`` (row-locked with ``lock``)."""
-    query = select(t.accounts).where(t.accounts.c.account_id == validate_account_id(account_id))
-    row = conn.execute(query.with_for_update() if lock else query).mappings().first()
+    query = _ACCOUNT_FOR_UPDATE if lock else _ACCOUNT
+    row = conn.execute(query, {"account_id": validate_account_id(account_id)}).mappings().first()
     if row is None:
         raise NotFoundError("AccountSubscription", account_id)
     return to_account(row)
