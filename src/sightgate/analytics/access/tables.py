@@ -18,6 +18,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    text,
 )
 
 from sightgate.platform.db import metadata
@@ -76,30 +77,21 @@ grant_actions = Table(
         name="fk_analytics_grant_actions_grant",
         ondelete="CASCADE",
     ),
-    # "Where does this principal have this action": one covering index scan each.
-    Index(
-        "ix_analytics_grant_actions_user",
-        "user_id",
-        "account_id",
-        "resource_type",
-        "action",
-        "resource_arn",
-    ),
-    Index(
-        "ix_analytics_grant_actions_group",
-        "group_id",
-        "account_id",
-        "resource_type",
-        "action",
-        "resource_arn",
-    ),
-    Index(
-        "ix_analytics_grant_actions_namespace",
-        "namespace_id",
-        "account_id",
-        "resource_type",
-        "action",
-        "resource_arn",
+    # "Where does this principal have this action": one covering index scan each, partial
+    # (a row is in the index of its one kind of principal), so a grant writes each row into
+    # the primary key and one index only.
+    *(
+        Index(
+            f"ix_analytics_grant_actions_{kind}",
+            f"{kind}_id",
+            "account_id",
+            "resource_type",
+            "action",
+            "resource_arn",
+            sqlite_where=text(f"{kind}_id IS NOT NULL"),
+            postgresql_where=text(f"{kind}_id IS NOT NULL"),
+        )
+        for kind in ("user", "group", "namespace")
     ),
 )
 """One row per action of each resource permission, with its principal ids: what lets SQL

@@ -107,8 +107,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table(TABLE, schema=None) as batch_op:
         for principal in ("user", "group", "namespace"):
+            only = sa.text(f"{principal}_id IS NOT NULL")
             batch_op.create_index(
-                f"ix_{TABLE}_{principal}", [f"{principal}_id", *INDEXED], unique=False
+                f"ix_{TABLE}_{principal}",
+                [f"{principal}_id", *INDEXED],
+                unique=False,
+                sqlite_where=only,
+                postgresql_where=only,
             )
     for statement in POSTGRESQL if op.get_bind().dialect.name == "postgresql" else SQLITE:
         op.execute(statement)
