@@ -16,9 +16,11 @@ from sightgate.analytics.data.model import (
     DataSet,
     ImportMode,
     LogicalTable,
+    PermissionPolicy,
     PhysicalTable,
     PostgresConnection,
     RelationalTable,
+    RowLevelPermissionDataSet,
     SpiceVersion,
     Value,
 )
@@ -124,6 +126,34 @@ class Catalog:
         if source is None:
             raise NotFoundError("data source", data_source_arn)
         return source
+
+
+@dataclass(frozen=True)
+class Table:
+    """Columns and rows of a SPICE dataset to make."""
+
+    cols: Sequence[Column]
+    rows: Sequence[Sequence[Value]]
+
+
+def secured_sales(
+    directory: Path, catalog: Catalog, sales: Table, rules: Table, **extra: Any
+) -> DataSet:
+    """A SPICE ``sales`` dataset whose rows a SPICE ``rules`` dataset grants (both added
+    to ``catalog``)."""
+    rules_set = spice_data_set(directory, "rules", rules.cols, rules.rows, use_as="RLS_RULES")
+    secured = spice_data_set(
+        directory,
+        "sales",
+        sales.cols,
+        sales.rows,
+        row_level_permission_data_set=RowLevelPermissionDataSet(
+            rules_set.arn, PermissionPolicy.GRANT_ACCESS
+        ),
+        **extra,
+    )
+    catalog.add(rules_set, secured)
+    return secured
 
 
 class _NoStore:

@@ -50,9 +50,11 @@ from .support import (
     Catalog,
     D,
     S,
+    Table,
     columns,
     data_set_arn,
     group_arn,
+    secured_sales,
     service,
     spice_data_set,
     spice_file,
@@ -81,19 +83,9 @@ BY_CUSTOMER = LogicalQuery(
 
 
 def _secured(tmp_path: Path, catalog: Catalog, **extra: object) -> DataSet:
-    rules = spice_data_set(tmp_path, "rules", RULES, RULES_ROWS, use_as="RLS_RULES")
-    sales = spice_data_set(
-        tmp_path,
-        "sales",
-        SALES,
-        SALES_ROWS,
-        row_level_permission_data_set=RowLevelPermissionDataSet(
-            rules.arn, PermissionPolicy.GRANT_ACCESS
-        ),
-        **extra,
+    return secured_sales(
+        tmp_path, catalog, Table(SALES, SALES_ROWS), Table(RULES, RULES_ROWS), **extra
     )
-    catalog.add(rules, sales)
-    return sales
 
 
 def test_each_reader_sees_their_customers_rows_and_a_user_without_a_rule_none(

@@ -16,10 +16,8 @@ from sightgate.analytics.data.model import (
     ColumnLevelPermissionRule,
     Field,
     LogicalQuery,
-    PermissionPolicy,
     Predicate,
     PredicateOperator,
-    RowLevelPermissionDataSet,
     RowLevelPermissionTagConfiguration,
     Sort,
     TagRule,
@@ -35,9 +33,11 @@ from .support import (
     D,
     I,
     S,
+    Table,
     columns,
     data_set_arn,
     group_arn,
+    secured_sales,
     service,
     spice_data_set,
     spice_file,
@@ -73,18 +73,7 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 def _catalog(tmp_path: Path, rules: list[tuple[Value, ...]], **extra: object) -> Catalog:
     catalog = Catalog()
-    rules_set = spice_data_set(tmp_path, "rules", RULES, rules, use_as="RLS_RULES")
-    sales = spice_data_set(
-        tmp_path,
-        "sales",
-        SALES,
-        SALES_ROWS,
-        row_level_permission_data_set=RowLevelPermissionDataSet(
-            rules_set.arn, PermissionPolicy.GRANT_ACCESS
-        ),
-        **extra,
-    )
-    catalog.add(rules_set, sales)
+    secured_sales(tmp_path, catalog, Table(SALES, SALES_ROWS), Table(RULES, rules), **extra)
     return catalog
 
 
