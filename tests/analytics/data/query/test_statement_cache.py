@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,7 @@ from sightgate.analytics.data.model import (
     Value,
 )
 from sightgate.analytics.data.query import service as query_service
+from sightgate.analytics.data.query.compile import Rendered, render
 from sightgate.analytics.data.query.service import QueryService
 from sightgate.platform.errors import AccessDeniedError, ValidationError
 
@@ -44,6 +46,8 @@ from .support import (
     user,
 )
 
+Rows = list[tuple[Value, ...]]
+
 SALES = columns(customer=S, region=S, units=I, revenue=D)
 SALES_ROWS = [
     ("red", "EMEA", 1, 10.0),
@@ -60,10 +64,10 @@ TOTALS = LogicalQuery(
 def renders(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The SQL of every statement the engine renders (not those it finds cached)."""
     rendered: list[str] = []
-    original = query_service.render
+    original = render
 
-    def counting(*args: object, **kwargs: object) -> query_service.Rendered:
-        found = original(*args, **kwargs)  # type: ignore[arg-type]
+    def counting(*args: Any, **kwargs: Any) -> Rendered:
+        found = original(*args, **kwargs)
         rendered.append(found.sql)
         return found
 
@@ -77,7 +81,7 @@ def _catalog(tmp_path: Path, rules: list[tuple[Value, ...]], **extra: object) ->
     return catalog
 
 
-def _run(engine: QueryService, catalog: Catalog, viewer: object, query: LogicalQuery) -> list:
+def _run(engine: QueryService, catalog: Catalog, viewer: object, query: LogicalQuery) -> Rows:
     sales = catalog.by_arn(ACCOUNT, data_set_arn("sales"))
     return engine.run(viewer, sales, query).rows  # type: ignore[arg-type]
 
@@ -134,7 +138,7 @@ def test_parameter_and_predicate_values_are_part_of_the_key(tmp_path: Path) -> N
     engine = service(catalog)
     reader = user("a", "all-grp")
 
-    def above(value: Value) -> list:
+    def above(value: Value) -> Rows:
         query = replace(TOTALS, conditions=("{units} >= ${Min}",), parameters={"Min": value})
         return _run(engine, catalog, reader, query)
 
@@ -142,7 +146,7 @@ def test_parameter_and_predicate_values_are_part_of_the_key(tmp_path: Path) -> N
     assert above(1) == [("blue", 20.0), ("red", 15.0)]
     assert above(2) == [("red", 5.0)]
 
-    def in_region(*regions: Value) -> list:
+    def in_region(*regions: Value) -> Rows:
         predicate = Predicate("{region}", PredicateOperator.IN, regions)
         return _run(engine, catalog, reader, replace(TOTALS, predicates=(predicate,)))
 
@@ -191,7 +195,7 @@ def test_tags_are_part_of_the_key(tmp_path: Path) -> None:
     catalog.add(sales)
     engine = service(catalog)
 
-    def tagged(customer: str) -> list:
+    def tagged(customer: str) -> Rows:
         return _run(
             engine, catalog, AnonymousViewer(ACCOUNT, "default", {"customer": customer}), TOTALS
         )
