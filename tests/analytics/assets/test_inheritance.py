@@ -299,6 +299,7 @@ def test_visible_agrees_with_the_decisions_for_every_action(
     for every action of dashboards and folders, visible is what the decisions allow."""
     reader = arn("user", "default", "reader")
     permissions = services.access.permissions
+    assert FOLDER.contributor is not None
     contributed = make(folders, "contributed", permissions=[grant(reader, FOLDER.contributor)])
     owned = make(folders, "owned", permissions=[grant(GROUP, FOLDER.owner)])
     make(folders, "owned-child", owned)
