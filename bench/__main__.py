@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data-rounds", type=int, help="rounds of the data benchmark's comparisons (default 3)"
     )
-    parser.add_argument("--name", help="results file name (default: derived from the options)")
+    parser.add_argument(
+        "--name", help="results file name, for a run of one benchmark (default: from the options)"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
@@ -91,25 +93,25 @@ def main(argv: list[str] | None = None) -> int:
         result = aws_protocol.run(calls=400 if args.quick else 2000)
         print()
         print(aws_protocol.report(result))
-        missed += _save(f"{aws_protocol.NAME}{suffix}", result, command)
+        missed += _save(args.name or f"{aws_protocol.NAME}{suffix}", result, command)
     if "propagation" in chosen:
         result = propagation.run(
             singles=20 if args.quick else 100, burst=500 if args.quick else 10_000
         )
         print()
         print(propagation.report(result))
-        missed += _save(f"{propagation.NAME}{suffix}", result, command)
+        missed += _save(args.name or f"{propagation.NAME}{suffix}", result, command)
     if "cli" in chosen:
         result = cli_startup.run(runs=5 if args.quick else 20)
         print()
         print(cli_startup.report(result))
-        missed += _save(f"{cli_startup.NAME}{suffix}", result, command)
+        missed += _save(args.name or f"{cli_startup.NAME}{suffix}", result, command)
     if "authorization" in chosen:
         sizes = authorization.Config.quick() if args.quick else authorization.Config()
         result = authorization.run(sizes, args.store, args.postgres_url)
         print()
         print(authorization.report(result))
-        missed += _save(f"{authorization.NAME}-{args.store}{suffix}", result, command)
+        missed += _save(args.name or f"{authorization.NAME}-{args.store}{suffix}", result, command)
     if "data" in chosen:
         data_sizes = data.Config.quick() if args.quick else data.Config()
         if args.data_rows is not None:
@@ -126,14 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         result = assets.run(asset_sizes, args.store, args.postgres_url)
         print()
         print(assets.report(result))
-        missed += _save(f"{assets.NAME}-{args.store}{suffix}", result, command)
+        missed += _save(args.name or f"{assets.NAME}-{args.store}{suffix}", result, command)
     if "embedding" in chosen:
         result = embedding.run(
             calls=200 if args.quick else 1000, loads=5 if args.quick else 15, seconds=10.0
         )
         print()
         print(embedding.report(result))
-        missed += _save(f"{embedding.NAME}{suffix}", result, command)
+        missed += _save(args.name or f"{embedding.NAME}{suffix}", result, command)
     return 1 if args.strict and missed else 0
 
 
