@@ -127,6 +127,25 @@ def test_a_warm_decision_costs_one_statement_and_revocation_is_seen_at_once(
     assert not decide(services).allowed
 
 
+def test_a_first_decision_about_a_known_user_is_warm_the_next_time(
+    services: Services, reader: str
+) -> None:
+    """Its epochs are read before it is computed (it depends on the user's scopes), so it
+    is not computed twice: the second decision about another dashboard is warm."""
+    decide(services)
+    decide(services)  # the user is known, with epochs
+    assert not decide(services, resource="blue-sales").allowed  # a new key
+    with counted(services) as statements:
+        assert not decide(services, resource="blue-sales").allowed
+    assert len(statements) == 1 and "max" in statements[0].lower()
+    services.access.permissions.update(
+        dashboard("blue-sales"),
+        grant=[ResourcePermission(group_arn("red-customer-grp"), VIEWER)],
+        actor=ACTOR,
+    )
+    assert decide(services, resource="blue-sales").allowed  # the grant moved the epoch
+
+
 def test_a_revocation_committed_by_another_process_is_seen_by_the_next_decision(
     services: Services, database_url: str, idp: Idp, reader: str
 ) -> None:

@@ -131,17 +131,19 @@ class Authorizer:
         self, account_id: str, namespace: str, user_name: str, action: str, target: Resource
     ) -> Decision:
         """``authorize`` for the analytics user named, cached: warm, it costs one statement
-        (the epochs of the scopes the answer depends on)."""
-        key = (account_id, namespace.casefold(), user_name.casefold(), action, target.arn)
+        (the epochs of the scopes the answer depends on). A first decision about a user
+        already known is stored ready for reuse: it depends on the user's scopes."""
+        user_key = (account_id, namespace.casefold(), user_name.casefold())
+        key = (*user_key, action, target.arn)
 
         def decide() -> tuple[Decision, tuple[str, ...]]:
             try:
-                principal = self.principals.user(account_id, namespace, user_name)
+                principal = self.user(account_id, namespace, user_name)
             except NotFoundError as error:
                 return _deny(error.message), (account_id,)
             return self._user(principal, action, target), principal.scopes
 
-        return self._decisions.get(key, decide)
+        return self._decisions.get(key, decide, self._principals.scopes(user_key))
 
     def require(self, principal: Principal, action: str, target: Target) -> Decision:
         """``authorize``, raising ``AccessDeniedError`` (with the reason) on a denial."""

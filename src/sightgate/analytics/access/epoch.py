@@ -61,8 +61,8 @@ class EpochCache(Generic[K, V]):
     The epochs stored with a value are always read *before* the value was computed, so a
     change committed while computing leaves the stored epochs behind, and the next call
     recomputes. A value whose scopes were not known before computing (the first call for
-    a key, or its scopes changed) is stored without epochs: the next call recomputes it
-    with epochs read first, and the calls after that reuse it.
+    a key with no ``expected`` scopes, or its scopes changed) is stored without epochs:
+    the next call recomputes it with epochs read first, and the calls after that reuse it.
     """
 
     def __init__(self, db: Database, max_entries: int = 10_000) -> None:
@@ -71,12 +71,21 @@ class EpochCache(Generic[K, V]):
         self._entries: OrderedDict[K, tuple[tuple[str, ...], Epochs | None, V]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: K, compute: Callable[[], tuple[V, tuple[str, ...]]]) -> V:
+    def get(
+        self,
+        key: K,
+        compute: Callable[[], tuple[V, tuple[str, ...]]],
+        expected: tuple[str, ...] = (),
+    ) -> V:
         """The value for ``key``: the cached one while the epochs of its scopes have not
-        moved, else ``compute()``, which returns the value and the scopes it depends on."""
+        moved, else ``compute()``, which returns the value and the scopes it depends on.
+
+        ``expected``: the scopes a value for a new key will likely depend on (a decision
+        about a user: the user's). Their epochs are read before computing, so the value
+        is stored ready for reuse instead of being computed twice."""
         with self._lock:
             cached = self._entries.get(key)
-        scopes: tuple[str, ...] = ()
+        scopes: tuple[str, ...] = expected
         epochs: Epochs | None = None
         if cached is not None:
             scopes, stored, value = cached
@@ -86,6 +95,8 @@ class EpochCache(Generic[K, V]):
                     if key in self._entries:
                         self._entries.move_to_end(key)
                 return value
+        elif scopes:
+            epochs = read_epochs(self.db, scopes)
         value, needed = compute()
         self._store(key, needed, epochs if needed == scopes else None, value)
         return value
@@ -96,6 +107,12 @@ class EpochCache(Generic[K, V]):
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+    def scopes(self, key: K) -> tuple[str, ...]:
+        """The scopes the value cached for ``key`` depends on (none if there is none)."""
+        with self._lock:
+            cached = self._entries.get(key)
+        return () if cached is None else cached[0]
 
     def clear(self) -> None:
         """Forget everything."""
