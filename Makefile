@@ -65,8 +65,12 @@ run: install $(SDK_STAMP)
 	$(strip $(DEMO_APP_ENV) $(BIN)/sightgate demo app) & trap 'kill $$!' EXIT INT TERM; \
 	$(BIN)/sightgate serve $(strip $(SERVE_ARGS))
 
+# The suite runs on TEST_WORKERS pytest-xdist workers, a module (or the browser package)
+# whole on each (tests/conftest.py groups them); most of its time is spent waiting on
+# server, CLI and browser processes. TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 2
 test: install-dev awscli
-	SIGHTGATE_AWS_CLI=$(abspath $(AWSCLI_VENV))/bin/aws $(BIN)/pytest
+	SIGHTGATE_AWS_CLI=$(abspath $(AWSCLI_VENV))/bin/aws $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: install-dev
 	$(BIN)/ruff check src tests scripts bench

@@ -259,18 +259,11 @@ def _embed_url_phase(qs: Any, embedder: _Embedder, calls: int) -> dict[str, Any]
 
 def _in_process(data_dir: Path, base: str) -> Callable[[], Any]:
     """The sheet's visuals drawn as the server draws them, with no HTTP and no page."""
-    from sightgate.analytics.assets.visuals import VisualDataService
-    from sightgate.analytics.assets.visuals.render import DashboardRenderer
     from sightgate.bootstrap import Services
     from sightgate.config import Settings
 
     services = Services.build(Settings(data_dir=data_dir, public_url=base))
-    renderer = DashboardRenderer(
-        services.dashboards,
-        services.data.datasets,
-        services.access.authorizer,
-        VisualDataService(services.data.queries),
-    )
+    renderer = services.renderer
     return lambda: renderer.render(ACCOUNT, DASHBOARD, USER, namespace="default")
 
 

@@ -22,6 +22,18 @@ from sightgate.store.migrate import upgrade
 PG_ENTRY_URL = os.environ.get("SIGHTGATE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_ENTRY_URL else [])]
 TEST_SECRET = "test server secret, not for production use"
+# `make test` spreads the modules over pytest-xdist workers. A module runs whole on one
+# worker (its module-scoped fixtures start servers); the browser package's fixtures outlive
+# a module (scope="package": a server, the demo store and Chromium), so it runs whole on one.
+WHOLE_PACKAGES = ("tests/e2e/browser/",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests for pytest-xdist's ``--dist loadgroup``: by package or module."""
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        group = next((p for p in WHOLE_PACKAGES if module.startswith(p)), module)
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

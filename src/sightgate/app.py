@@ -189,20 +189,12 @@ def create_app(services: Services, settings: Settings) -> ASGIApp:
 
 def embed_ports(services: Services, settings: Settings) -> embed_routes.Ports:
     """What the embed surface needs: sessions, dashboards, themes and visual data."""
-    from sightgate.analytics.assets.visuals import VisualDataService
-    from sightgate.analytics.assets.visuals.render import DashboardRenderer
     from sightgate.platform.execution import Execution
 
-    renderer = DashboardRenderer(
-        services.dashboards,
-        services.data.datasets,
-        services.access.authorizer,
-        VisualDataService(services.data.queries),
-    )
     return embed_routes.Ports(
         embedding=services.embedding,
         dashboards=services.dashboards,
         themes=services.themes,
-        renderer=renderer,
+        renderer=services.renderer,
         execution=Execution(services.db, analytical_workers=settings.query_workers),
     )

@@ -17,6 +17,8 @@ from sightgate.analytics.assets.templates import TemplateService
 from sightgate.analytics.assets.themes import ThemeService
 from sightgate.analytics.assets.tree import FolderPaths
 from sightgate.analytics.assets.versions import ContentBuilder
+from sightgate.analytics.assets.visuals import VisualDataService
+from sightgate.analytics.assets.visuals.render import DashboardRenderer
 from sightgate.analytics.data import tables as data_tables
 from sightgate.analytics.data.services import Data
 from sightgate.analytics.directory.services import Directory
@@ -113,6 +115,18 @@ class Services:
     def analyses(self) -> AnalysisService:
         """Analyses, their permissions, deletion and search."""
         return AnalysisService(self.db, self.access, self.asset_content)
+
+    @cached_property
+    def renderer(self) -> DashboardRenderer:
+        """Dashboards' sheets drawn as a viewer sees them (the CLI's render, the embed
+        page's data)."""
+        return DashboardRenderer(
+            self.db,
+            self.dashboards,
+            self.data.datasets,
+            self.access.authorizer,
+            VisualDataService(self.data.queries),
+        )
 
     @cached_property
     def embedding(self) -> EmbeddingService:

@@ -64,17 +64,7 @@ def render(
     as_json: JsonOption = False,
 ) -> None:
     """Each visual of a dashboard sheet as USER sees it (the published version)."""
-    from sightgate.analytics.assets.visuals import VisualDataService
-    from sightgate.analytics.assets.visuals.render import DashboardRenderer
-
-    found = services()
-    renderer = DashboardRenderer(
-        found.dashboards,
-        found.data.datasets,
-        found.access.authorizer,
-        VisualDataService(found.data.queries),
-    )
-    data = renderer.render(
+    data = services().renderer.render(
         account_id,
         dashboard_id,
         as_user,

@@ -13,8 +13,6 @@ so an epoch never moves backwards.
 from __future__ import annotations
 
 import functools
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -22,6 +20,7 @@ from sqlalchemy import Select, bindparam, func, select
 
 from sightgate.platform.db import Database
 from sightgate.platform.events import events_table
+from sightgate.platform.lru import Lru
 
 Epochs = tuple[int, ...]
 K = TypeVar("K")
@@ -67,9 +66,7 @@ class EpochCache(Generic[K, V]):
 
     def __init__(self, db: Database, max_entries: int = 10_000) -> None:
         self.db = db
-        self.max_entries = max_entries
-        self._entries: OrderedDict[K, tuple[tuple[str, ...], Epochs | None, V]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: Lru[K, tuple[tuple[str, ...], Epochs | None, V]] = Lru(max_entries)
 
     def get(
         self,
@@ -83,38 +80,25 @@ class EpochCache(Generic[K, V]):
         ``expected``: the scopes a value for a new key will likely depend on (a decision
         about a user: the user's). Their epochs are read before computing, so the value
         is stored ready for reuse instead of being computed twice."""
-        with self._lock:
-            cached = self._entries.get(key)
+        cached = self._entries.get(key)
         scopes: tuple[str, ...] = expected
         epochs: Epochs | None = None
         if cached is not None:
             scopes, stored, value = cached
             epochs = read_epochs(self.db, scopes)
             if epochs == stored:
-                with self._lock:
-                    if key in self._entries:
-                        self._entries.move_to_end(key)
                 return value
         elif scopes:
             epochs = read_epochs(self.db, scopes)
         value, needed = compute()
-        self._store(key, needed, epochs if needed == scopes else None, value)
+        self._entries.put(key, (needed, epochs if needed == scopes else None, value))
         return value
-
-    def _store(self, key: K, scopes: tuple[str, ...], epochs: Epochs | None, value: V) -> None:
-        with self._lock:
-            self._entries[key] = (scopes, epochs, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
 
     def scopes(self, key: K) -> tuple[str, ...]:
         """The scopes the value cached for ``key`` depends on (none if there is none)."""
-        with self._lock:
-            cached = self._entries.get(key)
+        cached = self._entries.get(key)
         return () if cached is None else cached[0]
 
     def clear(self) -> None:
         """Forget everything."""
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()

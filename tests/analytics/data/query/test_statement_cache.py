@@ -1,7 +1,8 @@
-"""QueryService's cache of rendered SPICE statements: a repeated query is rendered once,
-and anything its SQL or values depend on (the version, the viewer's rules, their column
-rules and tags, the query and its parameter values) makes another statement, so a cached
-one can never answer for another viewer or a changed dataset."""
+"""QueryService's cache of rendered SPICE statements and their answers: a repeated query
+is rendered and run once, and anything its SQL or values depend on (the version, the
+viewer's rules, their column rules and tags, the query and its parameter values) makes
+another statement, so a cached one (or its rows) can never answer for another viewer or
+a changed dataset. A statement that asks for the time is run every time."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from sightgate.analytics.data.model import (
 )
 from sightgate.analytics.data.query import service as query_service
 from sightgate.analytics.data.query.compile import Rendered, render
+from sightgate.analytics.data.query.engines import DuckDBReader, RowLimitError
 from sightgate.analytics.data.query.service import QueryService
 from sightgate.platform.errors import AccessDeniedError, ValidationError
 
@@ -58,6 +60,20 @@ RULES = columns(UserName=S, GroupName=S, customer=S)
 TOTALS = LogicalQuery(
     (Field("customer", "{customer}"), Field("total", "sum({revenue})")), sort=(Sort("customer"),)
 )
+
+
+@pytest.fixture
+def fetches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The SQL of every statement a SPICE version file is asked (not answered from cache)."""
+    fetched: list[str] = []
+    original = DuckDBReader.fetch
+
+    def counting(self: DuckDBReader, path: Path, sql: str, *args: Any) -> Rows:
+        fetched.append(sql)
+        return original(self, path, sql, *args)
+
+    monkeypatch.setattr(DuckDBReader, "fetch", counting)
+    yield fetched
 
 
 @pytest.fixture
@@ -94,6 +110,49 @@ def test_a_repeated_query_is_rendered_once(tmp_path: Path, renders: list[str]) -
     assert _run(engine, catalog, reader, TOTALS) == first == [("red", 15.0)]
     rules_read = 1  # the rules version, read once and indexed
     assert len(renders) == rules_read + 1
+
+
+def test_a_repeated_query_is_run_once_and_its_rows_are_a_copy(
+    tmp_path: Path, fetches: list[str]
+) -> None:
+    catalog = _catalog(tmp_path, [(None, "red-grp", "red")])
+    engine = service(catalog)
+    reader = user("r", "red-grp")
+    first = _run(engine, catalog, reader, TOTALS)
+    first.append(("changed by the caller", 0.0))
+    assert _run(engine, catalog, reader, TOTALS) == [("red", 15.0)]
+    assert _run(engine, catalog, reader, TOTALS) == [("red", 15.0)]
+    assert len(fetches) == 1 + 1  # the rules version, then the query once
+
+
+def test_a_statement_asking_for_the_time_is_run_every_time(
+    tmp_path: Path, fetches: list[str]
+) -> None:
+    catalog = _catalog(tmp_path, [(None, "red-grp", "red")])
+    engine = service(catalog)
+    reader = user("r", "red-grp")
+    query = LogicalQuery((Field("at", "now()"), Field("total", "sum({revenue})")))
+    first, second = (_run(engine, catalog, reader, query) for _ in range(2))
+    assert first[0][1] == second[0][1] == 15.0
+    assert len(fetches) == 1 + 2
+
+
+def test_long_answers_and_errors_are_not_kept(
+    tmp_path: Path, fetches: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = _catalog(tmp_path, [(None, "all-grp", None)])
+    engine = service(catalog)
+    reader = user("a", "all-grp")
+    monkeypatch.setattr(query_service, "RESULT_CACHE_ROWS", 1)
+    assert len(_run(engine, catalog, reader, TOTALS)) == 2
+    assert len(_run(engine, catalog, reader, TOTALS)) == 2
+    assert len(fetches) == 1 + 2
+    monkeypatch.setattr(engine, "limits", replace(engine.limits, row_limit=1))
+    unlimited = LogicalQuery((Field("customer", "{customer}"),))
+    for _ in range(2):
+        with pytest.raises(RowLimitError):
+            _run(engine, catalog, reader, unlimited)
+    assert len(fetches) == 1 + 2 + 2
 
 
 def test_another_viewer_with_other_rules_gets_their_own_answer(

@@ -18,6 +18,7 @@ from sightgate.analytics.access.permissions import Resource
 from sightgate.analytics.assets.dashboards import DashboardService
 from sightgate.analytics.data.model import DataSet
 from sightgate.analytics.data.query.security import Viewer
+from sightgate.platform.db import Database
 from sightgate.platform.errors import AccessDeniedError, NotFoundError
 
 from .model import SheetData
@@ -31,13 +32,18 @@ class DataSetsByArn(Protocol):
 
 
 class DashboardRenderer:
+    """Its reads (the user, the decision, the dashboard, the datasets and their rules)
+    share one connection per sheet (``Database.snapshot``): on SQLite one transaction."""
+
     def __init__(
         self,
+        db: Database,
         dashboards: DashboardService,
         data_sets: DataSetsByArn,
         authorizer: Authorizer,
         visuals: VisualDataService,
     ) -> None:
+        self.db = db
         self.dashboards = dashboards
         self.data_sets = data_sets
         self.authorizer = authorizer
@@ -54,14 +60,16 @@ class DashboardRenderer:
         parameters: Mapping[str, Any] | None = None,
         selections: Mapping[str, Any] | None = None,
     ) -> SheetData:
-        principal = self.authorizer.user(account_id, namespace, user_name)
-        if not principal.allowed:
-            raise AccessDeniedError(f"{user_name} may not use the account now: {principal.reason}")
-        saved = self.dashboards.describe(account_id, dashboard_id)
-        target = Resource(account_id, ResourceType.DASHBOARD, saved.dashboard.arn)
-        self.authorizer.require(principal, VIEW_ACTION, target)
-        definition = saved.version.content.definition
-        return self.draw(principal, account_id, definition, sheet_id, parameters, selections)
+        with self.db.snapshot():
+            principal = self.authorizer.user(account_id, namespace, user_name)
+            if not principal.allowed:
+                reason = principal.reason
+                raise AccessDeniedError(f"{user_name} may not use the account now: {reason}")
+            saved = self.dashboards.describe(account_id, dashboard_id)
+            target = Resource(account_id, ResourceType.DASHBOARD, saved.dashboard.arn)
+            self.authorizer.require(principal, VIEW_ACTION, target)
+            definition = saved.version.content.definition
+            return self.draw(principal, account_id, definition, sheet_id, parameters, selections)
 
     def draw(
         self,
@@ -74,12 +82,13 @@ class DashboardRenderer:
     ) -> SheetData:
         """A sheet of ``definition`` drawn as ``viewer``, who the caller has let in (the
         embedded viewer asks its session), with the datasets its identifiers declare."""
-        found: dict[str, DataSet] = {}
-        for declaration in definition.get("DataSetIdentifierDeclarations") or []:
-            try:
-                found[str(declaration["Identifier"])] = self.data_sets.by_arn(
-                    account_id, str(declaration["DataSetArn"])
-                )
-            except NotFoundError:
-                continue
-        return self.visuals.sheet(viewer, definition, found, sheet_id, parameters, selections)
+        with self.db.snapshot():
+            found: dict[str, DataSet] = {}
+            for declaration in definition.get("DataSetIdentifierDeclarations") or []:
+                try:
+                    found[str(declaration["Identifier"])] = self.data_sets.by_arn(
+                        account_id, str(declaration["DataSetArn"])
+                    )
+                except NotFoundError:
+                    continue
+            return self.visuals.sheet(viewer, definition, found, sheet_id, parameters, selections)

@@ -25,12 +25,17 @@ repeated query (a dashboard drawn again) skips building, compiling and rendering
 new version, another rule, another column rule or another parameter value is another key:
 an entry is only found by a query whose SQL and values it equals. The viewer's checks and
 the lookup of their rules still run on every query.
+
+The same key also keeps the statement's answer (up to ``RESULT_CACHE_ROWS`` rows): the
+version file is immutable, so the same SQL and values over it give the same rows, unless
+the SQL asks for the time (``now()`` in a calculated field), whose answers are never
+kept. Viewers whose row conditions or visible columns differ have different keys, so an
+answer is never shared between them; a new ingestion, rule or column rule is a new key,
+and who may query the dataset at all is decided before the engine is asked.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -52,6 +57,7 @@ from sightgate.analytics.data.model import (
     RowLevelPermissionDataSet,
     RowLevelPermissionTagConfiguration,
     S3Source,
+    Value,
 )
 from sightgate.analytics.data.query.compile import (
     Engine,
@@ -78,6 +84,7 @@ from sightgate.analytics.data.query.security import (
 from sightgate.config import Settings
 from sightgate.platform.errors import AccessDeniedError, StateConflictError, ValidationError
 from sightgate.platform.execution import Cost, Execution
+from sightgate.platform.lru import Lru
 
 SPICE_TABLE = "data"
 """The table of a SPICE version file."""
@@ -88,6 +95,12 @@ RULES_CACHE_VERSIONS = 32
 """Rules versions kept indexed (least recently used first out)."""
 STATEMENT_CACHE_SIZE = 1024
 """Rendered statements kept (least recently used first out; a few KB each)."""
+RESULT_CACHE_SIZE = 512
+"""Answers of SPICE statements kept (least recently used first out)."""
+RESULT_CACHE_ROWS = 2_000
+"""Largest answer kept: a visual's aggregate is small, a long table is read again."""
+VOLATILE = (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Rand)
+"""What makes a statement's answer change while its version file does not (``now()``)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,8 @@ class _Statement:
 
     rendered: Rendered
     columns: tuple[Column, ...]
+    deterministic: bool
+    """The same version file always gives the same answer (no ``now()``)."""
 
 
 class QueryService:
@@ -151,10 +166,12 @@ class QueryService:
         self.limits = Limits(settings.query_timeout_ms, settings.query_row_limit)
         self.duckdb = duckdb or DuckDBReader()
         self.postgres = postgres or PostgresRunner(max_idle=settings.query_workers)
-        self._rules: OrderedDict[tuple[object, ...], RuleIndex] = OrderedDict()
-        self._rules_lock = threading.Lock()
-        self._statements: OrderedDict[tuple[object, ...], _Statement] = OrderedDict()
-        self._statements_lock = threading.Lock()
+        self._rules: Lru[tuple[object, ...], RuleIndex] = Lru(RULES_CACHE_VERSIONS)
+        self._statements: Lru[tuple[object, ...], _Statement] = Lru(STATEMENT_CACHE_SIZE)
+        self.answers: Lru[tuple[object, ...], tuple[tuple[Value, ...], ...]] = Lru(
+            RESULT_CACHE_SIZE
+        )
+        """SPICE statements' answers (the module docstring)."""
 
     def columns(self, viewer: Viewer, data_set: DataSet) -> tuple[Column, ...]:
         """The dataset's schema as ``viewer`` sees it (restricted columns left out)."""
@@ -183,12 +200,13 @@ class QueryService:
             if target.statement_key is None
             else (target.statement_key, visible, security, _query_key(query))
         )
-        statement = self._cached_statement(key)
+        statement = None if key is None else self._statements.get(key)
         if statement is None:
             statement = self._statement(viewer, data_set, visible, target, security, query)
-            self._keep_statement(key, statement)
+            if key is not None:
+                self._statements.put(key, statement)
         rendered = statement.rendered
-        rows = target.fetch(rendered, self.limits)
+        rows = self._rows(key if statement.deterministic else None, target, rendered)
         explanation = None
         if explain:
             shown = {c.name for c in visible}
@@ -227,25 +245,21 @@ class QueryService:
             select = select.where(condition, copy=False)
         secured = Relation(select, {c.name: c.type for c in visible})
         compiled = compile_query(query, secured, max_rows=self.limits.row_limit + 1)
+        deterministic = compiled.tree.find(*VOLATILE) is None
         rendered = render(compiled.tree, target.engine, query.parameters, copy=False)
-        return _Statement(rendered, compiled.columns)
+        return _Statement(rendered, compiled.columns, deterministic)
 
-    def _cached_statement(self, key: tuple[object, ...] | None) -> _Statement | None:
-        if key is None:
-            return None
-        with self._statements_lock:
-            found = self._statements.get(key)
-            if found is not None:
-                self._statements.move_to_end(key)
-            return found
-
-    def _keep_statement(self, key: tuple[object, ...] | None, statement: _Statement) -> None:
-        if key is None:
-            return
-        with self._statements_lock:
-            self._statements[key] = statement
-            while len(self._statements) > STATEMENT_CACHE_SIZE:
-                self._statements.popitem(last=False)
+    def _rows(self, key: tuple[object, ...] | None, target: _Target, rendered: Rendered) -> Rows:
+        """The statement's answer: kept for a cacheable ``key`` (a SPICE version file is
+        immutable, and the key holds everything else the answer depends on, so an entry
+        is only found by a query that would get the same rows), else fetched."""
+        kept = None if key is None else self.answers.get(key)
+        if kept is not None:
+            return list(kept)
+        rows = target.fetch(rendered, self.limits)
+        if key is not None and len(rows) <= RESULT_CACHE_ROWS:
+            self.answers.put(key, tuple(rows))
+        return rows
 
     # -- where the rows are -----------------------------------------------------------
 
@@ -356,16 +370,10 @@ class QueryService:
             index = self._read_rules(target, names, rls.format_version, keys)
         else:
             key = (*target.cache_key, rls.format_version, tuple(names))
-            with self._rules_lock:
-                cached = self._rules.get(key)
-                if cached is not None:
-                    self._rules.move_to_end(key)
+            cached = self._rules.get(key)
             if cached is None:
                 cached = self._read_rules(target, names, rls.format_version, None)
-                with self._rules_lock:
-                    self._rules[key] = cached
-                    while len(self._rules) > RULES_CACHE_VERSIONS:
-                        self._rules.popitem(last=False)
+                self._rules.put(key, cached)
             index = cached
         index.check(data_set)
         return index
