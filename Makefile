@@ -70,7 +70,7 @@ run: install $(SDK_STAMP)
 # server, CLI and browser processes. TEST_WORKERS=0 runs it in this one process.
 TEST_WORKERS ?= 2
 test: install-dev awscli
-	SIGHTGATE_AWS_CLI=$(abspath $(AWSCLI_VENV))/bin/aws $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	SIGHTGATE_AWS_CLI=$(abspath $(AWSCLI_VENV))/bin/aws $(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope
 
 lint: install-dev
 	$(BIN)/ruff check src tests scripts bench

@@ -22,18 +22,32 @@ from sightgate.store.migrate import upgrade
 PG_ENTRY_URL = os.environ.get("SIGHTGATE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_ENTRY_URL else [])]
 TEST_SECRET = "test server secret, not for production use"
-# `make test` spreads the modules over pytest-xdist workers. A module runs whole on one
-# worker (its module-scoped fixtures start servers); the browser package's fixtures outlive
-# a module (scope="package": a server, the demo store and Chromium), so it runs whole on one.
+# `make test` spreads the suite over pytest-xdist workers a module at a time (its
+# module-scoped fixtures start servers); the browser package's fixtures outlive a module
+# (scope="package": a server, the demo store and Chromium), so it goes whole to one worker.
 WHOLE_PACKAGES = ("tests/e2e/browser/",)
+SLOW_FIRST = ("tests/e2e/", "tests/conformance/")
+"""Where the modules that wait longest on processes are: handed out first, so the quick
+unit-test modules fill the end of the run instead of one worker waiting on a long tail."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Group the tests for pytest-xdist's ``--dist loadgroup``: by package or module."""
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
-        group = next((p for p in WHOLE_PACKAGES if module.startswith(p)), module)
-        item.add_marker(pytest.mark.xdist_group(group))
+    """``SLOW_FIRST`` ahead of the rest (a stable sort: each part keeps its order)."""
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """pytest-xdist's scheduler by scope, with ``WHOLE_PACKAGES`` as one scope each."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # keep the order above, not by test count
+
+    class ByModule(LoadScopeScheduling):  # type: ignore[misc]  # xdist has no types
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return next((p for p in WHOLE_PACKAGES if module.startswith(p)), module)
+
+    return ByModule(config, log)
 
 
 @pytest.fixture(scope="session")
