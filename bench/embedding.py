@@ -9,7 +9,9 @@ embedded store, each figure beside a baseline measured in the same run:
   Chromium (Playwright, the ISV page of the browser tests), in a fresh browser context
   (cold) and again in the same one (the HTTP cache warm), beside the same sheet's visual
   queries run in-process (``DashboardRenderer.render``: authorization, RLS and DuckDB,
-  no HTTP, no page);
+  no HTTP, no page); and the browser's own floor under any embed: a cross-origin frame
+  of a tiny page (the server's ``/healthz``) made on the same ISV page, to its ``load``
+  event, in the fresh context and again after the warm load;
 - the server side of a page load: URL and experience page (which ends with the first
   sheet's data);
 - sheet data requests per second from 8 redeemed sessions (httpx async clients, Bearer
@@ -226,7 +228,7 @@ def run(calls: int = 1000, loads: int = 15, seconds: float = 10.0) -> dict[str, 
             embedder = _Embedder(qs, isv_origin, cert.cert)
             results["embed_url"] = _embed_url_phase(qs, embedder, calls)
             direct = _in_process(work / "data", base)
-            results["page_load"] = _page_load_phase(embedder, direct, loads)
+            results["page_load"] = _page_load_phase(embedder, direct, loads, base)
             results["server_side_load"] = _server_side_phase(base, trusted, embedder, loads)
             results["data_requests"] = _data_phase(base, trusted, embedder, direct, seconds)
     finally:
@@ -267,7 +269,9 @@ def _in_process(data_dir: Path, base: str) -> Callable[[], Any]:
     return lambda: renderer.render(ACCOUNT, DASHBOARD, USER, namespace="default")
 
 
-def _page_load_phase(embedder: _Embedder, direct: Callable[[], Any], loads: int) -> dict[str, Any]:
+def _page_load_phase(
+    embedder: _Embedder, direct: Callable[[], Any], loads: int, base: str
+) -> dict[str, Any]:
     """Each load: a fresh browser context on the ISV page, ``embedDashboard`` with a
     fresh URL, until ``CONTENT_LOADED`` (posted once the first sheet's visuals are
     drawn); timed in the page (``performance.now()``) from the call to the message.
@@ -277,6 +281,8 @@ def _page_load_phase(embedder: _Embedder, direct: Callable[[], Any], loads: int)
 
     cold: list[float] = []
     warm: list[float] = []
+    floor_cold: list[float] = []
+    floor_warm: list[float] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=[_trusting(embedder.certificate)]
@@ -285,12 +291,16 @@ def _page_load_phase(embedder: _Embedder, direct: Callable[[], Any], loads: int)
             for index in range(loads + 2):
                 context = browser.new_context(viewport={"width": 1300, "height": 1000})
                 page = context.new_page()
+                floor = _frame_floor_ms(page, embedder, base)
                 first = _embedded_ms(page, embedder)
                 second = _embedded_ms(page, embedder)
+                floor_again = _frame_floor_ms(page, embedder, base)
                 context.close()
                 if index >= 2:  # the first two warm the browser and the server
                     cold.append(first)
                     warm.append(second)
+                    floor_cold.append(floor)
+                    floor_warm.append(floor_again)
         finally:
             browser.close()
     baseline = _latencies(direct, max(loads, 50))
@@ -298,6 +308,8 @@ def _page_load_phase(embedder: _Embedder, direct: Callable[[], Any], loads: int)
     return {
         "browser": in_browser,
         "browser_warm": cached,
+        "frame_floor": _load_summary(floor_cold),
+        "frame_floor_warm": _load_summary(floor_warm),
         "in_process": baseline,
         "p50_ratio": round(in_browser["p50_ms"] / baseline["p50_ms"], 2),
         "warm_p50_ratio": round(cached["p50_ms"] / baseline["p50_ms"], 2),
@@ -331,6 +343,20 @@ def _embedded_ms(page: Any, embedder: _Embedder) -> float:
     )
     at = page.evaluate("window.messages.find(m => m.eventName === 'CONTENT_LOADED').at")
     return float(at) - float(started)
+
+
+def _frame_floor_ms(page: Any, embedder: _Embedder, base: str) -> float:
+    """On the ISV page, opened afresh: ms from making a cross-origin frame of the server's
+    ``/healthz`` to its ``load`` event (what any embedded page costs before its own work)."""
+    page.goto(f"{embedder.isv}/index.html")
+    script = """url => new Promise(resolve => {
+        const frame = document.createElement('iframe');
+        const t0 = performance.now();
+        frame.onload = () => resolve(performance.now() - t0);
+        frame.src = url;
+        document.body.appendChild(frame);
+    })"""
+    return float(page.evaluate(script, f"{base}/healthz"))
 
 
 def _load_summary(page_ms: list[float]) -> dict[str, float]:
@@ -452,6 +478,8 @@ def report(result: dict[str, Any]) -> str:
         f"  p99 {page['browser']['p99_ms']} ms  min {page['browser']['min_ms']} ms",
         f"  again, warm HTTP cache           p50 {page['browser_warm']['p50_ms']} ms"
         f"  p99 {page['browser_warm']['p99_ms']} ms  min {page['browser_warm']['min_ms']} ms",
+        f"browser floor: a cross-origin frame p50 {page['frame_floor']['p50_ms']} ms"
+        f"  warm p50 {page['frame_floor_warm']['p50_ms']} ms",
         f"same sheet in-process (baseline)   p50 {page['in_process']['p50_ms']} ms"
         f"  p99 {page['in_process']['p99_ms']} ms   ratio p50 {page['p50_ratio']}",
         f"server side of a load (URL+page with sheet) p50 {result['server_side_load']['p50_ms']} ms"
