@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import gc
 import random
+import sqlite3
 import tempfile
 import time
 import uuid
@@ -47,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import psycopg
 from sqlalchemy import Table, insert, text
 
 from bench.authorization import DirectoryRows, figures
@@ -55,6 +57,7 @@ from bench.harness import busy_cpu_seconds, code_version, machine, table
 from bench.scim_provisioning import DEFAULT_POSTGRES_URL, fresh_store
 from sightgate.analytics.access.actions import STANDARD, ResourceType
 from sightgate.analytics.access.authorizer import Authorizer
+from sightgate.analytics.access.epoch import epochs_statement
 from sightgate.analytics.access.permissions import Resource
 from sightgate.analytics.access.tables import resource_permissions
 from sightgate.analytics.assets import tables as folder_tables
@@ -306,6 +309,8 @@ def load(services: Services, config: Config, postgresql: bool) -> Loaded:
         autocommit = services.db.maintenance_engine.execution_options(isolation_level="AUTOCOMMIT")
         with autocommit.connect() as conn:
             conn.execute(text("VACUUM ANALYZE"))
+            # and the load's dirty pages written now, not by a checkpoint mid-measurement
+            conn.execute(text("CHECKPOINT"))
         seconds["vacuum_analyze"] = round(time.perf_counter() - started, 1)
     visible = {user: grants.visible_to(user, groups_of[user], tree, holders) for user in measured}
     return Loaded(user_names, measured, dashboard_arns, visible, rows, seconds)
@@ -445,8 +450,11 @@ def measure(services: Services, data: Loaded, config: Config) -> dict[str, Any]:
     )
     cold = _decisions(cold_authorizer, data, pairs)  # every pair for the first time
     warm: list[float] = []
-    for _ in range(config.warm_rounds):
-        warm += _decisions(cold_authorizer, data, pairs)
+    round_trips: list[float] = []
+    with _EpochRoundTrip(services, authorizer, data) as baseline:
+        for _ in range(config.warm_rounds):
+            warm += _decisions(cold_authorizer, data, pairs)
+            round_trips += [baseline.time(user) for user, _ in pairs]
     return {
         "visible": {
             **figures(visible),
@@ -455,7 +463,47 @@ def measure(services: Services, data: Loaded, config: Config) -> dict[str, Any]:
         "search": figures(search),
         "decision_cold": figures(cold),
         "decision_warm": figures(warm),
+        "epoch_round_trip": figures(round_trips),
     }
+
+
+class _EpochRoundTrip:
+    """The baseline of a warm decision: the one statement it runs (the epochs of the
+    user's scopes) sent by the bare driver (psycopg or sqlite3) on a connection of its
+    own, with none of our code or SQLAlchemy's around it."""
+
+    def __init__(self, services: Services, authorizer: Authorizer, data: Loaded) -> None:
+        engine = services.db.engine
+        self.scopes = {
+            user: authorizer.user(ACCOUNT, NAMESPACE, data.user_names[user]).scopes
+            for user in data.measured
+        }
+        self.statements = {
+            count: epochs_statement(count).compile(dialect=engine.dialect)
+            for count in {len(scopes) for scopes in self.scopes.values()}
+        }
+        url = engine.url
+        if url.get_backend_name() == "sqlite":
+            self.conn: Any = sqlite3.connect(str(url.database), isolation_level=None)
+        else:
+            plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.conn = psycopg.connect(plain, autocommit=True)
+
+    def __enter__(self) -> _EpochRoundTrip:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.conn.close()
+
+    def time(self, user: int) -> float:
+        scopes = self.scopes[user]
+        compiled = self.statements[len(scopes)]
+        params = compiled.construct_params({f"s{i}": scope for i, scope in enumerate(scopes)})
+        order = compiled.positiontup  # qmark (SQLite) binds by position
+        bound = params if order is None else [params[name] for name in order]
+        started = time.perf_counter()
+        self.conn.execute(compiled.string, bound).fetchone()
+        return time.perf_counter() - started
 
 
 def _decisions(authorizer: Authorizer, data: Loaded, pairs: list[tuple[int, int]]) -> list[float]:
@@ -647,6 +695,7 @@ def report(result: dict[str, Any]) -> str:
         ("SearchDashboards (first page)", "search"),
         ("decision, cold", "decision_cold"),
         ("decision, warm", "decision_warm"),
+        ("  its statement, bare driver", "epoch_round_trip"),
     ):
         f = result[key]
         rows.append([label, f["count"], f["p50_ms"], f["p99_ms"], f["max_ms"]])

@@ -28,7 +28,7 @@ V = TypeVar("V")
 
 
 @functools.cache
-def _epochs_statement(count: int) -> Select[Any]:
+def epochs_statement(count: int) -> Select[Any]:
     """``SELECT (max position of scope s0), (… s1), …``, built once per scope count."""
     e = events_table
     return select(
@@ -50,7 +50,7 @@ def read_epochs(db: Database, scopes: Sequence[str]) -> Epochs:
     if not scopes:
         return ()
     params = {f"s{index}": scope for index, scope in enumerate(scopes)}
-    row = db.latest_row(_epochs_statement(len(scopes)), params)
+    row = db.latest_row(epochs_statement(len(scopes)), params)
     return tuple(int(value) for value in row)
 
 
