@@ -11,16 +11,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    TEXT,
+    BindParameter,
+    Boolean,
     ColumnElement,
+    CompoundSelect,
     Connection,
     RowMapping,
     Select,
+    String,
     and_,
     bindparam,
+    cast,
     delete,
     func,
     insert,
+    literal,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -210,11 +219,39 @@ def delete_user(conn: Connection, user_id: str) -> None:
 
 
 # Statements on the hot path are built once: building one costs more than running it.
-_EMAILS_OF = (
-    select(t.user_emails)
-    .where(t.user_emails.c.user_id.in_(bindparam("user_ids", expanding=True)))
-    .order_by(t.user_emails.c.user_id, t.user_emails.c.ordinal)
-)
+def _details_of_users() -> CompoundSelect[Any]:
+    """Every e-mail and external id of some users, in one statement (one round trip
+    instead of two for each read of users, the commonest SCIM request's): a row per
+    e-mail (``kind`` 0) or external id (``kind`` 1), each set in its stored order."""
+    e, x = t.user_emails, t.external_ids
+    ids: BindParameter[Any] = bindparam("user_ids", expanding=True)
+    text_null, flag_null = cast(null(), TEXT), cast(null(), Boolean)
+    emails = select(
+        literal(0).label("kind"),
+        e.c.user_id.label("owner"),
+        e.c.ordinal,
+        e.c.value,
+        e.c.type,
+        e.c.display,
+        e.c.is_primary,
+        text_null.label("issuer"),
+        text_null.label("external_id"),
+    ).where(e.c.user_id.in_(ids))
+    external = select(
+        literal(1),
+        x.c.resource_id,
+        x.c.ordinal,
+        text_null,
+        cast(null(), String(255)),
+        text_null,
+        flag_null,
+        x.c.issuer,
+        x.c.external_id,
+    ).where(x.c.resource_id.in_(ids))
+    return union_all(emails, external).order_by("owner", "kind", "ordinal")
+
+
+_DETAILS_OF_USERS = _details_of_users()
 _EXTERNAL_IDS_OF = (
     select(t.external_ids)
     .where(t.external_ids.c.resource_id.in_(bindparam("resource_ids", expanding=True)))
@@ -230,13 +267,15 @@ def select_users(
     rows = list(conn.execute(query, params).mappings())
     if not rows:
         return []
-    ids = [r["user_id"] for r in rows]
     emails: dict[str, list[Email]] = defaultdict(list)
-    for e in conn.execute(_EMAILS_OF, {"user_ids": ids}):
-        emails[e.user_id].append(
-            Email(value=e.value, type=e.type, primary=e.is_primary, display=e.display)
-        )
-    external = _external_ids_of(conn, ids)
+    external: dict[str, list[ExternalId]] = defaultdict(list)
+    for d in conn.execute(_DETAILS_OF_USERS, {"user_ids": [r["user_id"] for r in rows]}):
+        if d.kind == 0:
+            emails[d.owner].append(
+                Email(value=d.value, type=d.type, primary=d.is_primary, display=d.display)
+            )
+        else:
+            external[d.owner].append(ExternalId(issuer=d.issuer, id=d.external_id))
     return [_to_user(r, emails[r["user_id"]], external[r["user_id"]]) for r in rows]
 
 
