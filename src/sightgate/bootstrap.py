@@ -8,6 +8,7 @@ from functools import cached_property
 from sightgate.analytics.access.authorizer import may_change_identity_source_records
 from sightgate.analytics.access.services import Access
 from sightgate.analytics.access_keys import AccessKeyService
+from sightgate.analytics.assets import dashboard_tables
 from sightgate.analytics.assets.analyses import AnalysisService
 from sightgate.analytics.assets.dashboards import DashboardService
 from sightgate.analytics.assets.folders import FolderService
@@ -142,9 +143,11 @@ class Services:
 
 def member_catalogs() -> MemberCatalogs:
     """Where folders look up the assets they are to hold: datasets and data sources in the
-    data context's tables; dashboards, analyses and topics are taken by id until their
-    contexts exist."""
+    data context's tables, dashboards and analyses in the assets'; topics (not built) are
+    taken by id."""
     return {
         MemberType.DATASET: TableCatalog(data_tables.data_sets, "data_set_id"),
         MemberType.DATASOURCE: TableCatalog(data_tables.data_sources, "data_source_id"),
+        MemberType.DASHBOARD: TableCatalog(dashboard_tables.dashboards, "dashboard_id"),
+        MemberType.ANALYSIS: TableCatalog(dashboard_tables.analyses, "analysis_id"),
     }

@@ -24,8 +24,25 @@ def arn(kind: str, *parts: str, account: str = ACCOUNT) -> str:
 
 
 def dashboard(dashboard_id: str) -> Resource:
-    """A dashboard of the test account (folders take dashboards by id for now)."""
+    """A dashboard of the test account."""
     return Resource(ACCOUNT, ResourceType.DASHBOARD, arn("dashboard", dashboard_id))
+
+
+def bare_asset(name: str) -> dict[str, Any]:
+    """CreateDashboard's or CreateAnalysis's input: nothing drawn, no grants, over a
+    dataset that need not exist (LENIENT reports it rather than refusing)."""
+    declared = {"Identifier": "sales", "DataSetArn": arn("dataset", "sales")}
+    return {
+        "Name": name,
+        "Definition": {"DataSetIdentifierDeclarations": [declared]},
+        "ValidationStrategy": {"Mode": "LENIENT"},
+    }
+
+
+def stored_dashboards(services: Services, *dashboard_ids: str) -> None:
+    """Dashboards of the test account (a folder holds only assets that exist)."""
+    for dashboard_id in dashboard_ids:
+        services.dashboards.create(ACCOUNT, dashboard_id, bare_asset(dashboard_id), actor=ACTOR)
 
 
 def grant(principal: str, actions: frozenset[str]) -> ResourcePermission:

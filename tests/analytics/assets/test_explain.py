@@ -11,7 +11,15 @@ from sightgate.analytics.assets.folders import FolderService
 from sightgate.analytics.assets.model import Folder
 from sightgate.bootstrap import Services
 from sightgate.platform.errors import ValidationError
-from tests.analytics.assets.conftest import DASHBOARD, FOLDER, arn, dashboard, grant, make
+from tests.analytics.assets.conftest import (
+    DASHBOARD,
+    FOLDER,
+    arn,
+    dashboard,
+    grant,
+    make,
+    stored_dashboards,
+)
 from tests.analytics.conftest import ACCOUNT, ACTOR, register
 
 GROUP = arn("group", "default", "red-customer-grp")
@@ -31,6 +39,7 @@ def tree(services: Services, folders: FolderService) -> tuple[Folder, Folder, Fo
     root = make(folders, "red", permissions=[grant(GROUP, FOLDER.viewer)])
     middle = make(folders, "managers", root)
     leaf = make(folders, "reports", middle)
+    stored_dashboards(services, "d1")
     folders.add_member(ACCOUNT, "reports", "DASHBOARD", "d1", actor=ACTOR)
     return root, middle, leaf
 

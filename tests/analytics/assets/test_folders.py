@@ -23,7 +23,14 @@ from sightgate.platform.errors import (
     StateConflictError,
     ValidationError,
 )
-from tests.analytics.assets.conftest import FOLDER, arn, grant, make
+from tests.analytics.assets.conftest import (
+    FOLDER,
+    arn,
+    bare_asset,
+    grant,
+    make,
+    stored_dashboards,
+)
 from tests.analytics.conftest import (
     ACCOUNT,
     ACTOR,
@@ -132,7 +139,8 @@ def test_ids_names_and_enums_are_checked(folders: FolderService) -> None:
         folders.create("999999999999", "ok", actor=ACTOR)
 
 
-def test_restricted_trees_are_one_boundary(folders: FolderService) -> None:
+def test_restricted_trees_are_one_boundary(services: Services, folders: FolderService) -> None:
+    stored_dashboards(services, "secret")
     restricted = make(folders, "vault", folder_type="RESTRICTED")
     inner = make(folders, "inner", restricted)
     assert inner.folder_type is FolderType.RESTRICTED
@@ -180,6 +188,7 @@ def test_only_an_empty_folder_is_deleted_and_its_grants_go_with_it(
     alice = arn("user", "default", "alice")
     root = make(folders, "root", permissions=[grant(alice, FOLDER.owner)])
     make(folders, "child", root)
+    stored_dashboards(services, "d1")
     folders.add_member(ACCOUNT, "root", "DASHBOARD", "d1", actor=ACTOR)
 
     with pytest.raises(StateConflictError):
@@ -202,6 +211,8 @@ def test_members_are_listed_and_found_by_resource(
 ) -> None:
     make(folders, "a")
     make(folders, "b")
+    stored_dashboards(services, "d1")
+    services.analyses.create(ACCOUNT, "a1", bare_asset("a1"), actor=ACTOR)
     folders.add_member(ACCOUNT, "a", "DASHBOARD", "d1", actor=ACTOR)
     folders.add_member(ACCOUNT, "b", "DASHBOARD", "d1", actor=ACTOR)
     added = folders.add_member(ACCOUNT, "a", "ANALYSIS", "a1", actor=ACTOR)
@@ -228,6 +239,10 @@ def test_members_are_listed_and_found_by_resource(
         folders.add_member(ACCOUNT, "a", "WORKBOOK", "x", actor=ACTOR)
     with pytest.raises(NotFoundError):
         folders.add_member(ACCOUNT, "missing", "DASHBOARD", "x", actor=ACTOR)
+    for member_type in ("DASHBOARD", "ANALYSIS"):  # a folder holds only what exists
+        with pytest.raises(NotFoundError, match=member_type.capitalize()):
+            folders.add_member(ACCOUNT, "b", member_type, "d2", actor=ACTOR)
+    assert [m.member_id for m in folders.members(ACCOUNT, "b").items] == ["d1"]
 
 
 def test_datasets_and_data_sources_must_exist_in_the_account(
@@ -283,6 +298,7 @@ def test_every_change_is_an_event_of_the_account(
     services: Services, folders: FolderService
 ) -> None:
     register(services.directory, "alice")
+    stored_dashboards(services, "d1")
     before = last_position(services.db)
     root = make(
         folders, "root", permissions=[grant(arn("user", "default", "alice"), FOLDER.viewer)]

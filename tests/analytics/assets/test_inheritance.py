@@ -18,7 +18,15 @@ from sightgate.analytics.assets.folders import FolderService
 from sightgate.analytics.assets.model import Folder
 from sightgate.bootstrap import Services
 from sightgate.platform.errors import ValidationError
-from tests.analytics.assets.conftest import DASHBOARD, FOLDER, arn, dashboard, grant, make
+from tests.analytics.assets.conftest import (
+    DASHBOARD,
+    FOLDER,
+    arn,
+    dashboard,
+    grant,
+    make,
+    stored_dashboards,
+)
 from tests.analytics.conftest import ACCOUNT, ACTOR, register
 
 VIEW = PREFIX + "DescribeDashboard"
@@ -54,6 +62,7 @@ def tree(services: Services, folders: FolderService) -> tuple[Folder, Folder, Fo
     root = make(folders, "red", permissions=[grant(GROUP, FOLDER.viewer)])
     middle = make(folders, "managers", root)
     leaf = make(folders, "reports", middle)
+    stored_dashboards(services, "d1")
     folders.add_member(ACCOUNT, "reports", "DASHBOARD", "d1", actor=ACTOR)
     return root, middle, leaf
 
@@ -162,6 +171,7 @@ def test_a_cold_decision_reads_folder_grants_in_the_same_statement(
 def test_what_a_user_may_see_comes_through_folders_in_one_statement(
     services: Services, folders: FolderService, tree: tuple[Folder, Folder, Folder]
 ) -> None:
+    stored_dashboards(services, "d0")
     folders.add_member(ACCOUNT, "red", "DASHBOARD", "d0", actor=ACTOR)
     services.access.permissions.update(
         dashboard("direct"),
@@ -193,6 +203,7 @@ def test_namespaces_isolate_folders(services: Services, folders: FolderService) 
         folders, "b-only", permissions=[grant(arn("group", "ns-b", "team"), FOLDER.owner)]
     )
     make(folders, "b-child", shared)
+    stored_dashboards(services, "b-dash")
     folders.add_member(ACCOUNT, "b-child", "DASHBOARD", "b-dash", actor=ACTOR)
     authorizer = services.access.authorizer
 
@@ -306,6 +317,7 @@ def test_visible_agrees_with_the_decisions_for_every_action(
     partial = {PREFIX + "UpdateFolder", PREFIX + "DeleteFolder"}
     make(folders, "partial", permissions=[grant(reader, frozenset(partial))])
     make(folders, "partial-child", contributed, permissions=[grant(reader, frozenset(partial))])
+    stored_dashboards(services, "d2", "d3", "d4", "d5")
     for folder_id, dashboard_id in [
         ("contributed", "d2"),
         ("owned-child", "d3"),

@@ -489,11 +489,10 @@ class Machine(RuleBasedStateMachine):
         folders = self.services.folders
         if add:
             account, dashboard = self.pick(data, m.dashboards, POOL_DASHBOARDS)
-            if (account, dashboard) not in m.dashboards:
-                return  # folders take dashboards by id: only existing ones are asked about
             folder = self.pick(data, self.folders_of(account), FOLDERS)
             key = (account, folder, dashboard)
-            valid = (account, folder) in m.folders and key not in m.holds
+            exists = (account, folder) in m.folders and (account, dashboard) in m.dashboards
+            valid = exists and key not in m.holds  # a folder holds only what exists
             if self.attempt(
                 valid,
                 lambda: folders.add_member(account, folder, "DASHBOARD", dashboard, actor=ACTOR),

@@ -89,6 +89,20 @@ def test_a_tree_three_levels_deep_with_members_and_inherited_permissions(
     assert folder["FolderType"] == "SHARED" and folder["SharingModel"] == "ACCOUNT"
     assert "FolderPath" not in qs.describe_folder(AwsAccountId=ACCOUNT, FolderId=top)["Folder"]
 
+    missing = error_of(
+        lambda: qs.create_folder_membership(
+            AwsAccountId=ACCOUNT, FolderId=top, MemberId="sales-dash", MemberType="DASHBOARD"
+        )
+    )
+    assert missing.response["Error"]["Code"] == "ResourceNotFoundException"  # none yet
+    declared = {"Identifier": "sales", "DataSetArn": arn("dataset", "sales")}
+    qs.create_dashboard(
+        AwsAccountId=ACCOUNT,
+        DashboardId="sales-dash",
+        Name="Sales",
+        Definition={"DataSetIdentifierDeclarations": [declared]},
+        ValidationStrategy={"Mode": "LENIENT"},
+    )
     member = qs.create_folder_membership(
         AwsAccountId=ACCOUNT, FolderId=f"{top}-leaf", MemberId="sales-dash", MemberType="DASHBOARD"
     )
