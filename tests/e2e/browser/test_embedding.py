@@ -305,6 +305,50 @@ def test_deprovisioning_through_scim_blanks_the_open_page_within_a_second(
     assert elapsed < 1.0, f"the page lost its data {elapsed:.2f} s after the SCIM call"
 
 
+def test_leaving_the_group_that_grants_the_dashboard_blanks_the_open_page_within_a_second(
+    stack: Stack, isv_page: Any
+) -> None:
+    """The session stays valid and the user active: only the IdP membership that reached
+    the dashboard goes, and the open page learns it without a request of its own."""
+    user, group = "blue-customer-reader-2", "blue-customer-grp"
+    embed(isv_page, stack.registered(user, "customer-rows"))
+    frame = experience(isv_page)
+    assert {row[0] for row in table_rows(frame)} == {"blue_customer"}
+    with httpx.Client(
+        base_url=stack.scim_base,
+        verify=False,  # noqa: S501
+        headers={"Authorization": f"Bearer {stack.scim_token}"},
+    ) as scim:
+        user_id = scim.get("/Users", params={"filter": f'userName eq "{user}"'}).json()[
+            "Resources"
+        ][0]["id"]
+        group_id = scim.get("/Groups", params={"filter": f'displayName eq "{group}"'}).json()[
+            "Resources"
+        ][0]["id"]
+
+        def change(op: str) -> int:
+            body = {
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": op, "path": "members", "value": [{"value": user_id}]}],
+            }
+            return scim.patch(f"/Groups/{group_id}", json=body).status_code
+
+        try:
+            assert change("remove") in (200, 204)
+            returned = time.monotonic()
+            isv_page.wait_for_function(
+                "window.messages.some(m => m.eventName === 'ERROR_OCCURRED')", timeout=3000
+            )
+            elapsed = time.monotonic() - returned
+            assert wait_for_message(isv_page, "ERROR_OCCURRED")["message"] == {
+                "errorCode": "Unauthorized"
+            }
+            assert frame.query_selector("td") is None
+            assert elapsed < 1.0, f"the page lost its data {elapsed:.2f} s after the SCIM call"
+        finally:
+            assert change("add") in (200, 204)  # the later tests' seed as it was
+
+
 # -- anonymous sessions -----------------------------------------------------------------
 
 
