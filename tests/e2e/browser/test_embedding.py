@@ -276,6 +276,28 @@ def test_csp_keeps_a_page_that_lies_about_its_origin_from_framing_the_dashboard(
 # -- revocation -------------------------------------------------------------------------
 
 
+def scim_client(stack: Stack) -> httpx.Client:
+    """A SCIM client of the stack's identity store (its self-signed TLS accepted)."""
+    return httpx.Client(
+        base_url=stack.scim_base,
+        verify=False,  # noqa: S501
+        headers={"Authorization": f"Bearer {stack.scim_token}"},
+    )
+
+
+def scim_id(scim: httpx.Client, path: str, condition: str) -> str:
+    """The id of the one resource at ``path`` the SCIM filter ``condition`` finds."""
+    return str(scim.get(path, params={"filter": condition}).json()["Resources"][0]["id"])
+
+
+def seconds_to_error(page: Any, since: float) -> float:
+    """Seconds from ``since`` (monotonic) until the page has told the SDK of an error."""
+    page.wait_for_function(
+        "window.messages.some(m => m.eventName === 'ERROR_OCCURRED')", timeout=3000
+    )
+    return time.monotonic() - since
+
+
 def test_deprovisioning_through_scim_blanks_the_open_page_within_a_second(
     stack: Stack, isv_page: Any
 ) -> None:
@@ -283,20 +305,12 @@ def test_deprovisioning_through_scim_blanks_the_open_page_within_a_second(
     embed(isv_page, stack.registered(user, "customer-rows"))
     frame = experience(isv_page)
     assert {row[0] for row in table_rows(frame)} == {"red_customer"}
-    with httpx.Client(
-        base_url=stack.scim_base,
-        verify=False,  # noqa: S501
-        headers={"Authorization": f"Bearer {stack.scim_token}"},
-    ) as scim:
-        found = scim.get("/Users", params={"filter": f'userName eq "{user}"'}).json()
-        user_id = found["Resources"][0]["id"]
+    with scim_client(stack) as scim:
+        user_id = scim_id(scim, "/Users", f'userName eq "{user}"')
         response = scim.delete(f"/Users/{user_id}")
         returned = time.monotonic()
     assert response.status_code == 204
-    isv_page.wait_for_function(
-        "window.messages.some(m => m.eventName === 'ERROR_OCCURRED')", timeout=3000
-    )
-    elapsed = time.monotonic() - returned
+    elapsed = seconds_to_error(isv_page, returned)
     error = wait_for_message(isv_page, "ERROR_OCCURRED")
     assert error["message"] == {"errorCode": "Unauthorized"}
     assert frame.query_selector("[data-visual-id]") is None
@@ -314,17 +328,9 @@ def test_leaving_the_group_that_grants_the_dashboard_blanks_the_open_page_within
     embed(isv_page, stack.registered(user, "customer-rows"))
     frame = experience(isv_page)
     assert {row[0] for row in table_rows(frame)} == {"blue_customer"}
-    with httpx.Client(
-        base_url=stack.scim_base,
-        verify=False,  # noqa: S501
-        headers={"Authorization": f"Bearer {stack.scim_token}"},
-    ) as scim:
-        user_id = scim.get("/Users", params={"filter": f'userName eq "{user}"'}).json()[
-            "Resources"
-        ][0]["id"]
-        group_id = scim.get("/Groups", params={"filter": f'displayName eq "{group}"'}).json()[
-            "Resources"
-        ][0]["id"]
+    with scim_client(stack) as scim:
+        user_id = scim_id(scim, "/Users", f'userName eq "{user}"')
+        group_id = scim_id(scim, "/Groups", f'displayName eq "{group}"')
 
         def change(op: str) -> int:
             body = {
@@ -335,11 +341,7 @@ def test_leaving_the_group_that_grants_the_dashboard_blanks_the_open_page_within
 
         try:
             assert change("remove") in (200, 204)
-            returned = time.monotonic()
-            isv_page.wait_for_function(
-                "window.messages.some(m => m.eventName === 'ERROR_OCCURRED')", timeout=3000
-            )
-            elapsed = time.monotonic() - returned
+            elapsed = seconds_to_error(isv_page, time.monotonic())
             assert wait_for_message(isv_page, "ERROR_OCCURRED")["message"] == {
                 "errorCode": "Unauthorized"
             }
