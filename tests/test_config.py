@@ -30,6 +30,7 @@ def test_the_environment_rebuilds_the_same_settings(monkeypatch: pytest.MonkeyPa
         secret_key=SecretStr("s" * 40),
         secret_key_file=Path("/run/secrets/sightgate"),
         statement_timeout_ms=0,
+        in_place=False,
         event_poll_interval=0.25,
         s3_endpoint_url="http://minio:9000",
         s3_region="eu-central-1",

@@ -61,7 +61,9 @@ class Services:
         """Open the configured store and build the services on it."""
         settings.ensure_data_dir()
         db = Database(
-            settings.resolved_database_url(), statement_timeout_ms=settings.statement_timeout_ms
+            settings.resolved_database_url(),
+            statement_timeout_ms=settings.statement_timeout_ms,
+            in_place=settings.in_place,
         )
         instances = InstanceService(db)
         identity = IdentityStoreService(db)

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         description="longest a store statement may run before it is cancelled (0: no limit); "
         "migrations are not limited",
     )
+    in_place: bool = Field(
+        default=True,
+        description="run bounded store operations (a by-id read, an index lookup, a one-row "
+        "write) on the event loop instead of a worker thread; turn off when the database is "
+        "far away (round trips of a millisecond or more), so requests overlap their waits",
+    )
     event_poll_interval: float = Field(
         default=1.0,
         gt=0,

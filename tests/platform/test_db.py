@@ -1,4 +1,5 @@
-"""Write transactions: queueing, and the no-wait scope the server uses on its event loop."""
+"""Write transactions: queueing, and the no-wait scope the server uses on its event loop
+(on SQLite the write lock; on PostgreSQL another transaction's row or table lock)."""
 
 from __future__ import annotations
 
@@ -9,97 +10,135 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Connection, create_engine, text
 
-from sightgate.platform.db import Database, WriteWouldWaitError
+from sightgate.platform.db import Database, WouldWaitError
 
 
-def _count(db: Database) -> int:
+def _total(db: Database) -> int:
     with db.read() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM scratch")).scalar_one())
+        return int(conn.execute(text("SELECT sum(n) FROM scratch")).scalar_one())
 
 
 @pytest.fixture
 def scratch(db: Database) -> Iterator[Database]:
+    """A table of one row, which every write here adds one to: on SQLite any two writers
+    conflict, on PostgreSQL two writers of one row do."""
     with db.write() as conn:
         conn.execute(text("CREATE TABLE scratch (n INTEGER)"))
+        conn.execute(text("INSERT INTO scratch (n) VALUES (0)"))
     yield db
     with db.write() as conn:
         conn.execute(text("DROP TABLE scratch"))
 
 
-def _insert(conn: Connection) -> None:
-    conn.execute(text("INSERT INTO scratch (n) VALUES (1)"))
+def _add_one(conn: Connection) -> None:
+    conn.execute(text("UPDATE scratch SET n = n + 1"))
 
 
 def _hold_write_lock(db: Database, held: threading.Event, release: threading.Event) -> None:
     with db.write() as conn:
-        _insert(conn)
+        _add_one(conn)
         held.set()
         release.wait(10)
 
 
-def test_a_write_that_would_wait_raises_before_doing_anything(scratch: Database) -> None:
-    db = scratch
-    if not db.embedded:
-        pytest.skip("only the embedded store runs writes in place")
+def _while_another_writes(db: Database) -> tuple[threading.Event, threading.Thread]:
+    """Another thread in a write transaction that holds the lock until the event is set."""
     held, release = threading.Event(), threading.Event()
     holder = threading.Thread(target=_hold_write_lock, args=(db, held, release))
     holder.start()
+    assert held.wait(10)
+    return release, holder
+
+
+def test_a_write_that_would_wait_raises_before_doing_anything(scratch: Database) -> None:
+    db = scratch
+    release, holder = _while_another_writes(db)
     try:
-        assert held.wait(10)
         started = time.monotonic()
-        with pytest.raises(WriteWouldWaitError), db.without_waiting(), db.write() as conn:
-            _insert(conn)
+        with pytest.raises(WouldWaitError), db.without_waiting(), db.write() as conn:
+            _add_one(conn)
         assert time.monotonic() - started < 1.0
     finally:
         release.set()
         holder.join()
-    assert _count(db) == 1  # the holder's row only
+    assert _total(db) == 1  # the holder's write only
 
 
 def test_another_process_holding_the_lock_is_noticed_too(scratch: Database) -> None:
     """A second Database stands for another process: our in-process lock cannot see it."""
     db = scratch
-    if not db.embedded:
-        pytest.skip("only the embedded store runs writes in place")
     other = Database(db.url)
-    held, release = threading.Event(), threading.Event()
-    holder = threading.Thread(target=_hold_write_lock, args=(other, held, release))
-    holder.start()
+    release, holder = _while_another_writes(other)
     try:
-        assert held.wait(10)
-        with pytest.raises(WriteWouldWaitError), db.without_waiting(), db.write() as conn:
-            _insert(conn)
+        with pytest.raises(WouldWaitError), db.without_waiting(), db.write() as conn:
+            _add_one(conn)
     finally:
         release.set()
         holder.join()
         other.dispose()
     # Outside the scope, writers wait again (the busy timeout was restored).
     with db.write() as conn:
-        _insert(conn)
-    assert _count(db) == 2
+        _add_one(conn)
+    assert _total(db) == 2
 
 
 def test_only_the_first_write_of_the_scope_refuses_to_wait(scratch: Database) -> None:
     db = scratch
-    held, release = threading.Event(), threading.Event()
     with db.without_waiting():
         with db.write() as conn:
-            _insert(conn)
-        holder = threading.Thread(target=_hold_write_lock, args=(db, held, release))
-        holder.start()
-        assert held.wait(10)
+            _add_one(conn)
+        release, holder = _while_another_writes(db)
         threading.Timer(0.2, release.set).start()
         with db.write() as conn:  # waits for the holder instead of raising
-            _insert(conn)
+            _add_one(conn)
         holder.join()
-    assert _count(db) == 3
+    assert _total(db) == 3
 
 
 def test_without_waiting_changes_nothing_when_the_lock_is_free(scratch: Database) -> None:
     db = scratch
     with db.without_waiting(), db.write() as conn:
-        _insert(conn)
-    assert _count(db) == 1
+        _add_one(conn)
+    assert _total(db) == 1
+
+
+def test_a_read_that_would_wait_for_a_lock_raises_on_postgresql(scratch: Database) -> None:
+    """A migration's ALTER TABLE holds the table for as long as it runs: a read in the
+    scope gives up instead of holding up the event loop; outside it, reads wait."""
+    db = scratch
+    if db.embedded:
+        pytest.skip("SQLite reads never wait (WAL)")
+    held, release = threading.Event(), threading.Event()
+
+    def migrate() -> None:
+        with db.write() as conn:
+            conn.execute(text("LOCK TABLE scratch IN ACCESS EXCLUSIVE MODE"))
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=migrate)
+    holder.start()
+    assert held.wait(10)
+    try:
+        started = time.monotonic()
+        with pytest.raises(WouldWaitError), db.without_waiting():
+            _total(db)
+        assert time.monotonic() - started < 1.0
+    finally:
+        threading.Timer(0.2, release.set).start()
+        assert _total(db) == 0  # waited for the holder
+        holder.join()
+
+
+def test_the_scope_runs_on_connections_of_its_own_on_postgresql(db: Database) -> None:
+    """The event loop never waits for a pooled connection the worker threads hold: its
+    scope opens one of its own instead."""
+    if db.embedded:
+        pytest.skip("PostgreSQL only")
+    with db.read() as outside, db.without_waiting(), db.read() as inside:
+        assert _backend_pid(inside) != _backend_pid(outside)
+        lock_timeout = inside.execute(text("SHOW lock_timeout")).scalar_one()
+    assert lock_timeout == "20ms"
 
 
 def _backend_pid(conn: Connection) -> int:

@@ -1,5 +1,5 @@
-"""Where an operation runs: bounded ones in place on the embedded store (unless their
-write would wait), scans and anything on PostgreSQL on a worker thread."""
+"""Where an operation runs: bounded ones in place on the event loop (unless a lock they
+need is taken, or the deployment turned it off), scans on a worker thread."""
 
 from __future__ import annotations
 
@@ -15,13 +15,29 @@ from sightgate.platform.db import Database
 from sightgate.platform.execution import BOUNDED_INPUT_BYTES, Cost, Execution
 
 
+@pytest.fixture
+def counter(db: Database) -> Iterator[Database]:
+    """A table of one row that every write here adds one to, so two writes conflict on
+    either store (SQLite's write lock, PostgreSQL's row lock)."""
+    with db.write() as conn:
+        conn.execute(text("CREATE TABLE counter (n INTEGER)"))
+        conn.execute(text("INSERT INTO counter (n) VALUES (0)"))
+    yield db
+    with db.write() as conn:
+        conn.execute(text("DROP TABLE counter"))
+
+
+def _count_one(db: Database) -> None:
+    with db.write() as conn:
+        conn.execute(text("UPDATE counter SET n = n + 1"))
+
+
 def where(db: Database, cost: Cost, input_bytes: int = 0, *, write: bool = False) -> str:
     """``in place`` or ``thread``: where ``Execution.run`` ran an operation."""
 
     def operation() -> int:
         if write:
-            with db.write() as conn:
-                conn.execute(text("SELECT 1"))
+            _count_one(db)
         return threading.get_ident()
 
     async def main() -> str:
@@ -34,12 +50,13 @@ def where(db: Database, cost: Cost, input_bytes: int = 0, *, write: bool = False
 
 @contextmanager
 def writer_holding_the_lock(db: Database, seconds: float) -> Iterator[None]:
-    """Another thread of this process in a write transaction for ``seconds``."""
+    """Another thread of this process in a write transaction of the counter for
+    ``seconds``."""
     began = threading.Event()
 
     def hold() -> None:
         with db.write() as conn:
-            conn.execute(text("SELECT 1"))
+            conn.execute(text("UPDATE counter SET n = n + 1"))
             began.set()
             threading.Event().wait(seconds)
 
@@ -52,11 +69,11 @@ def writer_holding_the_lock(db: Database, seconds: float) -> Iterator[None]:
         holder.join()
 
 
-def test_a_bounded_operation_runs_in_place_on_the_embedded_store_only(db: Database) -> None:
-    expected = "in place" if db.embedded else "thread"
-    assert where(db, Cost.BOUNDED) == expected
-    assert where(db, Cost.BOUNDED, write=True) == expected
-    assert where(db, Cost.BOUNDED, BOUNDED_INPUT_BYTES) == expected
+def test_a_bounded_operation_runs_in_place(counter: Database) -> None:
+    db = counter
+    assert where(db, Cost.BOUNDED) == "in place"
+    assert where(db, Cost.BOUNDED, write=True) == "in place"
+    assert where(db, Cost.BOUNDED, BOUNDED_INPUT_BYTES) == "in place"
 
 
 def test_a_scan_or_a_large_input_runs_on_a_worker_thread(db: Database) -> None:
@@ -64,26 +81,35 @@ def test_a_scan_or_a_large_input_runs_on_a_worker_thread(db: Database) -> None:
     assert where(db, Cost.BOUNDED, BOUNDED_INPUT_BYTES + 1) == "thread"
 
 
-def test_a_bounded_write_that_would_wait_runs_on_a_worker_thread(db: Database) -> None:
-    if not db.embedded:
-        pytest.skip("on PostgreSQL every operation runs on a worker thread")
+def test_with_in_place_off_every_operation_runs_on_a_worker_thread(db: Database) -> None:
+    """``SIGHTGATE_IN_PLACE=false``: for a database far away."""
+    far = Database(db.url, in_place=False)
+    try:
+        assert where(far, Cost.BOUNDED) == "thread"
+    finally:
+        far.dispose()
+
+
+def test_a_bounded_write_that_would_wait_runs_on_a_worker_thread_once(counter: Database) -> None:
+    db = counter
     with writer_holding_the_lock(db, 0.2):
         assert where(db, Cost.BOUNDED, write=True) == "thread"
+    with db.read() as conn:
+        # the holder's write and the operation's, which ran on the thread only
+        assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 2
 
 
-def test_bookkeeping_is_skipped_while_the_lock_is_taken_on_the_embedded_store(
-    db: Database,
-) -> None:
+def test_bookkeeping_is_skipped_while_the_lock_is_taken(counter: Database) -> None:
+    db = counter
     ran: list[int] = []
 
     def bookkeeping() -> None:
-        with db.write() as conn:
-            conn.execute(text("SELECT 1"))
+        _count_one(db)
         ran.append(threading.get_ident())
 
     execution = Execution(db)
     with writer_holding_the_lock(db, 0.2):
         anyio.run(execution.run_unless_busy, bookkeeping)
-    assert len(ran) == (0 if db.embedded else 1)
+    assert ran == []
     anyio.run(execution.run_unless_busy, bookkeeping)
-    assert len(ran) == (1 if db.embedded else 2)
+    assert len(ran) == 1

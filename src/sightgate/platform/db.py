@@ -6,9 +6,11 @@ process, SQLite writers also queue on a lock of ours first: SQLite's own busy ha
 waits by sleeping in growing steps (up to 100 ms), which turns a short queue into long
 latency tails.
 
-On the embedded store, the server runs short operations on its event loop rather than on
-a worker thread (the hand-off costs more than the operation); ``without_waiting`` lets it
-do so without ever waiting for the write lock there.
+The server runs short operations on its event loop rather than on a worker thread (the
+hand-off costs more than the operation); ``without_waiting`` lets it do so without ever
+waiting for a lock there: on SQLite the write lock, on PostgreSQL another transaction's
+row or table lock (the scope's statements run on pools of the event loop's own, whose
+sessions have a ``lock_timeout``).
 
 Every statement has a time limit (PostgreSQL's ``statement_timeout``; on SQLite a progress
 handler), so a runaway query cannot hold a connection, or SQLite's write lock, for ever;
@@ -60,8 +62,9 @@ NAMING_CONVENTION = {
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 SQLITE_BUSY_TIMEOUT_S = 30
 IN_PLACE_LOCK_WAIT_S = 0.02
-"""How long a write in a no-wait scope still waits for a writer of this process (their
-transactions are short): much less than handing the request to a thread costs."""
+"""How long a no-wait scope still waits for a lock: on SQLite for a writer of this process,
+on PostgreSQL for any other transaction (their transactions are short): much less than
+handing the request to a thread costs."""
 STATEMENT_TIMEOUT_MS = 30_000
 """The default limit on one statement's run time (0: none)."""
 SQLITE_PROGRESS_STEPS = 10_000
@@ -77,8 +80,9 @@ statements in flight, as it would with a ping at every checkout, and the first f
 discards every connection the pool held before it."""
 
 
-class WriteWouldWaitError(Exception):
-    """Inside ``Database.without_waiting``: the write lock is taken, and nothing was done."""
+class WouldWaitError(Exception):
+    """Inside ``Database.without_waiting``: a lock the scope needs is taken, and nothing
+    was done."""
 
 
 _no_wait_scope: ContextVar[bool] = ContextVar("no_wait_scope", default=False)
@@ -128,7 +132,12 @@ class Database:
     """One engine and the two kinds of transaction the services use."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, statement_timeout_ms: int = STATEMENT_TIMEOUT_MS
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+        in_place: bool = True,
     ) -> None:
         self.url = normalize_url(url)
         if make_url(self.url).get_backend_name() == "sqlite":
@@ -141,12 +150,24 @@ class Database:
         self.new_events = Wakeup()
         """Rung when outbox events may have been committed: after a commit of this process
         (embedded store) or a NOTIFY from any process (PostgreSQL, see ``dispatch``)."""
+        self.in_place = in_place
+        """Whether the server may run bounded operations on its event loop, inside
+        ``without_waiting`` (``platform.execution``)."""
         self._writer_lock = threading.Lock() if self.embedded else None
-        self._reads = None if self.embedded else _autocommit_engine(self.engine)
+        self._reads: Engine | None = None
         """PostgreSQL's read connections: autocommit (see the module docstring)."""
-        if self._reads is not None and statement_timeout_ms:
-            _time_limit_sessions(self._reads, statement_timeout_ms)
-            _report_timeouts(self._reads, statement_timeout_ms)
+        self._in_place_reads: Engine | None = None
+        self._in_place_writes: Engine | None = None
+        """PostgreSQL's connections for ``without_waiting``: the event loop's own (it never
+        waits for one), their sessions with a ``lock_timeout``."""
+        if not self.embedded:
+            self._reads = _sibling_engine(self.engine, statement_timeout_ms, autocommit=True)
+            self._in_place_reads = _in_place_engine(
+                self.engine, statement_timeout_ms, autocommit=True
+            )
+            self._in_place_writes = _in_place_engine(
+                self.engine, statement_timeout_ms, autocommit=False
+            )
 
     @property
     def dialect(self) -> str:
@@ -173,22 +194,27 @@ class Database:
         no_wait = _no_wait_scope.get()
         if no_wait:
             _no_wait_scope.set(False)
-        with self._writers_queue(wait=not no_wait), self.engine.connect() as conn:
+        engine = self._in_place_writes if no_wait and self._in_place_writes else self.engine
+        with self._writers_queue(wait=not no_wait), engine.connect() as conn:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE", sqlite_no_wait=no_wait)
             with conn.begin():
                 yield conn
 
     @contextmanager
     def without_waiting(self) -> Iterator[None]:
-        """A scope whose first write transaction raises ``WriteWouldWaitError`` instead of
-        waiting when another writer holds the lock: another process at all, another
-        thread of this one for more than ``IN_PLACE_LOCK_WAIT_S``.
+        """A scope whose reads and first write transaction raise ``WouldWaitError``
+        instead of waiting for a lock. On SQLite only writes wait: for another process's
+        writer at all, for another thread's for more than ``IN_PLACE_LOCK_WAIT_S``; it
+        raises before any statement of the transaction runs. On PostgreSQL a statement
+        waits for another transaction's lock (a row another write holds; a table a
+        migration alters) for at most ``IN_PLACE_LOCK_WAIT_S``, and its transaction is
+        rolled back.
 
-        It raises before any statement of that transaction runs and before anything of
-        the scope was written, so the caller can run the whole scope again elsewhere.
-        Later write transactions of the scope (after one committed) wait as usual.
+        Either way it raises before anything of the scope was written, so the caller can
+        run the whole scope again elsewhere. Once a write transaction of the scope has
+        committed, later reads and writes wait as usual.
         """
-        reset = _no_wait_scope.set(self.embedded)
+        reset = _no_wait_scope.set(True)
         try:
             yield
         finally:
@@ -200,7 +226,7 @@ class Database:
             return nullcontext()
         if wait:
             return _held(self._writer_lock, SQLITE_BUSY_TIMEOUT_S, _locked)
-        return _held(self._writer_lock, IN_PLACE_LOCK_WAIT_S, WriteWouldWaitError)
+        return _held(self._writer_lock, IN_PLACE_LOCK_WAIT_S, WouldWaitError)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -212,12 +238,17 @@ class Database:
         if shared is not None:
             yield shared
             return
-        if self._reads is not None:
-            with self._reads.connect() as conn:
+        reads = self._read_engine()
+        if reads is not None:
+            with reads.connect() as conn:
                 yield conn
             return
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def _read_engine(self) -> Engine | None:
+        """PostgreSQL's pool for this read: the event loop's in a no-wait scope."""
+        return self._in_place_reads if _no_wait_scope.get() else self._reads
 
     def _shared(self) -> Connection | None:
         """The connection of the ``snapshot`` block this runs in, if it is this store's."""
@@ -247,21 +278,23 @@ class Database:
         connection, and on SQLite a read transaction (there BEGIN and COMMIT are function
         calls, not round trips).
         """
-        if self._reads is None or self._shared() is not None:
+        reads = self._read_engine()
+        if reads is None or self._shared() is not None:
             with self.read() as conn:
                 return conn.execute(statement, params).one()
         try:
-            return _one(self._reads, statement, params)
+            return _one(reads, statement, params)
         except exc.DBAPIError as error:
             if not error.connection_invalidated:
                 raise
-        return _one(self._reads, statement, params)
+        return _one(reads, statement, params)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-        if self._reads is not None:
-            self._reads.dispose()
+        for engine in (self._reads, self._in_place_reads, self._in_place_writes):
+            if engine is not None:
+                engine.dispose()
 
 
 def _one(engine: Engine, statement: Executable, params: Mapping[str, Any]) -> Row[Any]:
@@ -269,26 +302,55 @@ def _one(engine: Engine, statement: Executable, params: Mapping[str, Any]) -> Ro
         return conn.execute(statement, params).one()
 
 
-def _autocommit_engine(engine: Engine) -> Engine:
-    """An engine on ``engine``'s database whose connections run in autocommit, in a pool
-    as large as ``engine``'s (see ``Database.read``).
+def _sibling_engine(
+    engine: Engine,
+    statement_timeout_ms: int,
+    *,
+    autocommit: bool,
+    pool: tuple[int, int] = POSTGRESQL_POOL,
+    lock_timeout_ms: int = 0,
+) -> Engine:
+    """Another pool on ``engine``'s PostgreSQL database (``pool``: size, overflow), in
+    autocommit if asked (see ``Database.read``), its sessions with ``engine``'s statement
+    time limit and the given ``lock_timeout`` (0: none).
 
     It shares ``engine``'s event listeners, present and future, as SQLAlchemy's own
     option engines do (``Engine.execution_options``: a joined dispatch, and events on),
     so whatever observes the store's statements (the statement time limit's error
     mapping, tests that count statements) sees these too.
     """
-    reads = create_engine(
-        engine.url,
-        echo=engine.echo,
-        isolation_level="AUTOCOMMIT",
-        pool_size=POSTGRESQL_POOL[0],
-        max_overflow=POSTGRESQL_POOL[1],
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    sibling = create_engine(
+        engine.url, echo=engine.echo, pool_size=pool[0], max_overflow=pool[1], **options
     )
-    _ping_if_idle(reads, PING_IF_IDLE_S)
-    reads.dispatch = reads.dispatch._join(engine.dispatch)
-    reads._has_events = True
-    return reads
+    _ping_if_idle(sibling, PING_IF_IDLE_S)
+    sibling.dispatch = sibling.dispatch._join(engine.dispatch)
+    sibling._has_events = True
+    _configure_sessions(sibling, statement_timeout_ms, lock_timeout_ms)
+    if statement_timeout_ms:
+        _report_timeouts(sibling, statement_timeout_ms)
+    return sibling
+
+
+def _in_place_engine(engine: Engine, statement_timeout_ms: int, *, autocommit: bool) -> Engine:
+    """A pool for ``Database.without_waiting`` on PostgreSQL: one connection kept, more
+    opened rather than waited for (the event loop never waits for a connection), and a
+    ``lock_timeout`` of ``IN_PLACE_LOCK_WAIT_S`` whose expiry raises ``WouldWaitError``."""
+    lock_timeout_ms = int(IN_PLACE_LOCK_WAIT_S * 1000)
+    in_place = _sibling_engine(
+        engine,
+        statement_timeout_ms,
+        autocommit=autocommit,
+        pool=(1, -1),
+        lock_timeout_ms=lock_timeout_ms,
+    )
+
+    @event.listens_for(in_place, "handle_error")
+    def _would_wait(context: ExceptionContext) -> BaseException | None:
+        lock_not_available = getattr(context.original_exception, "sqlstate", None) == "55P03"
+        return WouldWaitError() if lock_not_available else None
+
+    return in_place
 
 
 def _ping_if_idle(engine: Engine, idle_s: float) -> None:
@@ -417,7 +479,7 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql(begin)
         except exc.OperationalError as error:
             if "locked" in str(error.orig) or "busy" in str(error.orig):
-                raise WriteWouldWaitError from error
+                raise WouldWaitError from error
             raise
         finally:
             driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
@@ -463,7 +525,7 @@ def _limit_sqlite_statements(engine: Engine, limit_s: float) -> None:
 
 def _limit_postgresql_statements(engine: Engine, limit_ms: int) -> None:
     """The session's ``statement_timeout``, lifted per transaction for maintenance."""
-    _time_limit_sessions(engine, limit_ms)
+    _configure_sessions(engine, limit_ms)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -471,13 +533,22 @@ def _limit_postgresql_statements(engine: Engine, limit_ms: int) -> None:
             conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
 
 
-def _time_limit_sessions(engine: Engine, limit_ms: int) -> None:
-    """Each new PostgreSQL connection of ``engine`` gets ``statement_timeout``."""
+def _configure_sessions(
+    engine: Engine, statement_timeout_ms: int, lock_timeout_ms: int = 0
+) -> None:
+    """Each new PostgreSQL connection of ``engine`` gets ``statement_timeout`` and
+    ``lock_timeout`` (0: none)."""
+    if not statement_timeout_ms and not lock_timeout_ms:
+        return
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         with dbapi_conn.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, false)", (str(limit_ms),))
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, false), "
+                "set_config('lock_timeout', %s, false)",
+                (str(statement_timeout_ms), str(lock_timeout_ms)),
+            )
         dbapi_conn.commit()
 
 
