@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Connection, create_engine, text
@@ -15,23 +14,11 @@ from sightgate.platform.db import Database, WouldWaitError
 
 def _total(db: Database) -> int:
     with db.read() as conn:
-        return int(conn.execute(text("SELECT sum(n) FROM scratch")).scalar_one())
-
-
-@pytest.fixture
-def scratch(db: Database) -> Iterator[Database]:
-    """A table of one row, which every write here adds one to: on SQLite any two writers
-    conflict, on PostgreSQL two writers of one row do."""
-    with db.write() as conn:
-        conn.execute(text("CREATE TABLE scratch (n INTEGER)"))
-        conn.execute(text("INSERT INTO scratch (n) VALUES (0)"))
-    yield db
-    with db.write() as conn:
-        conn.execute(text("DROP TABLE scratch"))
+        return int(conn.execute(text("SELECT sum(n) FROM counter")).scalar_one())
 
 
 def _add_one(conn: Connection) -> None:
-    conn.execute(text("UPDATE scratch SET n = n + 1"))
+    conn.execute(text("UPDATE counter SET n = n + 1"))
 
 
 def _hold_write_lock(db: Database, held: threading.Event, release: threading.Event) -> None:
@@ -50,8 +37,8 @@ def _while_another_writes(db: Database) -> tuple[threading.Event, threading.Thre
     return release, holder
 
 
-def test_a_write_that_would_wait_raises_before_doing_anything(scratch: Database) -> None:
-    db = scratch
+def test_a_write_that_would_wait_raises_before_doing_anything(counter: Database) -> None:
+    db = counter
     release, holder = _while_another_writes(db)
     try:
         started = time.monotonic()
@@ -64,9 +51,9 @@ def test_a_write_that_would_wait_raises_before_doing_anything(scratch: Database)
     assert _total(db) == 1  # the holder's write only
 
 
-def test_another_process_holding_the_lock_is_noticed_too(scratch: Database) -> None:
+def test_another_process_holding_the_lock_is_noticed_too(counter: Database) -> None:
     """A second Database stands for another process: our in-process lock cannot see it."""
-    db = scratch
+    db = counter
     other = Database(db.url)
     release, holder = _while_another_writes(other)
     try:
@@ -82,8 +69,8 @@ def test_another_process_holding_the_lock_is_noticed_too(scratch: Database) -> N
     assert _total(db) == 2
 
 
-def test_only_the_first_write_of_the_scope_refuses_to_wait(scratch: Database) -> None:
-    db = scratch
+def test_only_the_first_write_of_the_scope_refuses_to_wait(counter: Database) -> None:
+    db = counter
     with db.without_waiting():
         with db.write() as conn:
             _add_one(conn)
@@ -95,24 +82,24 @@ def test_only_the_first_write_of_the_scope_refuses_to_wait(scratch: Database) ->
     assert _total(db) == 3
 
 
-def test_without_waiting_changes_nothing_when_the_lock_is_free(scratch: Database) -> None:
-    db = scratch
+def test_without_waiting_changes_nothing_when_the_lock_is_free(counter: Database) -> None:
+    db = counter
     with db.without_waiting(), db.write() as conn:
         _add_one(conn)
     assert _total(db) == 1
 
 
-def test_a_read_that_would_wait_for_a_lock_raises_on_postgresql(scratch: Database) -> None:
+def test_a_read_that_would_wait_for_a_lock_raises_on_postgresql(counter: Database) -> None:
     """A migration's ALTER TABLE holds the table for as long as it runs: a read in the
     scope gives up instead of holding up the event loop; outside it, reads wait."""
-    db = scratch
+    db = counter
     if db.embedded:
         pytest.skip("SQLite reads never wait (WAL)")
     held, release = threading.Event(), threading.Event()
 
     def migrate() -> None:
         with db.write() as conn:
-            conn.execute(text("LOCK TABLE scratch IN ACCESS EXCLUSIVE MODE"))
+            conn.execute(text("LOCK TABLE counter IN ACCESS EXCLUSIVE MODE"))
             held.set()
             release.wait(10)
 

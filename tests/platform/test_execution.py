@@ -8,23 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import anyio
-import pytest
 from sqlalchemy import text
 
 from sightgate.platform.db import Database
 from sightgate.platform.execution import BOUNDED_INPUT_BYTES, Cost, Execution
-
-
-@pytest.fixture
-def counter(db: Database) -> Iterator[Database]:
-    """A table of one row that every write here adds one to, so two writes conflict on
-    either store (SQLite's write lock, PostgreSQL's row lock)."""
-    with db.write() as conn:
-        conn.execute(text("CREATE TABLE counter (n INTEGER)"))
-        conn.execute(text("INSERT INTO counter (n) VALUES (0)"))
-    yield db
-    with db.write() as conn:
-        conn.execute(text("DROP TABLE counter"))
 
 
 def _count_one(db: Database) -> None:
