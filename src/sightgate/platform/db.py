@@ -537,18 +537,24 @@ def _configure_sessions(
     engine: Engine, statement_timeout_ms: int, lock_timeout_ms: int = 0
 ) -> None:
     """Each new PostgreSQL connection of ``engine`` gets ``statement_timeout`` and
-    ``lock_timeout`` (0: none)."""
-    if not statement_timeout_ms and not lock_timeout_ms:
+    ``lock_timeout``; one given as 0 is not set, so the database's own default holds."""
+    settings = [
+        (name, str(value))
+        for name, value in (
+            ("statement_timeout", statement_timeout_ms),
+            ("lock_timeout", lock_timeout_ms),
+        )
+        if value
+    ]
+    if not settings:
         return
+    sql = "SELECT " + ", ".join("set_config(%s, %s, false)" for _ in settings)
+    params = [part for setting in settings for part in setting]
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         with dbapi_conn.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, false), "
-                "set_config('lock_timeout', %s, false)",
-                (str(statement_timeout_ms), str(lock_timeout_ms)),
-            )
+            cursor.execute(sql, params)
         dbapi_conn.commit()
 
 
