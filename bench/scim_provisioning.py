@@ -10,7 +10,8 @@ Phases, all over HTTP from concurrent clients in this process (or forked ones):
    and once by the lean client; the ratio is the median of the rounds' ratios;
 4. single-user requests (``GET /Users/{id}``, a ``userName eq`` filter that finds one,
    ``PATCH /Users/{id}``) with the provisioned users stored, then again after a direct
-   bulk load up to ``stored_users``, by one client and by ``concurrency`` clients.
+   bulk load up to ``stored_users``, by one client and by ``concurrency`` clients (those
+   once driven by httpx and once, the same requests, by the lean client).
 
 The server's peak memory is its VmHWM from ``/proc`` after all phases.
 """
@@ -450,6 +451,21 @@ def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
         phases.append(result)
         return result
 
+    def single_users(
+        name: str, load: Load, users: list[tuple[str, str]], seed: int
+    ) -> dict[str, dict[str, Any]]:
+        """The same single-user requests driven by httpx and by the lean client: on a
+        machine the load generator shares, httpx's CPU per request (more than the
+        server's) lengthens every queue, so only the lean phase shows the server's own
+        latency under ``concurrency`` clients."""
+        count = config.single_requests
+        return {
+            "httpx": phase(f"{name}/httpx", load, single_user_jobs(users, count, seed)),
+            "lean": phase(
+                f"{name}/lean", replace(load, client="lean"), single_user_jobs(users, count, seed)
+            ),
+        }
+
     def lookups(name: str, load: Load, prefix: str) -> dict[str, dict[str, Any]]:
         """The same lookups driven by httpx (as IdPs do) and by the lean client."""
         jobs = lookup_jobs(config.lookups, prefix)
@@ -528,7 +544,7 @@ def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
 
         count = config.single_requests
         phase(f"single_user@{stored} c=1", one_client, single_user_jobs(provisioned, count, 1))
-        phase(f"single_user@{stored}", load, single_user_jobs(provisioned, count, 2))
+        single_users(f"single_user@{stored}", load, provisioned, 2)
 
         extra = max(0, config.stored_users - stored)
         _log(f"bulk-loading {extra:,} users directly into the store ...")
@@ -541,7 +557,7 @@ def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
         unloaded = phase(
             f"single_user@{stored} c=1", one_client, single_user_jobs(everyone, count, 3)
         )
-        loaded_phase = phase(f"single_user@{stored}", load, single_user_jobs(everyone, count, 4))
+        under_load = single_users(f"single_user@{stored}", load, everyone, 4)
         server_memory = server.memory()
 
     setup["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
@@ -549,7 +565,7 @@ def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
     peak = server_memory["peak_rss_mb"] or 0.0
     # Of several processes (--workers) each is judged: the target is a process's size.
     largest = server_memory["largest_process_peak_rss_mb"] or 0.0
-    p99 = _max_p99(loaded_phase)
+    p99 = {client: _max_p99(under_load[client]) for client in under_load}
     p99_unloaded = _max_p99(unloaded)
     ratio = {client: comparison[client]["ratio_median"] for client in comparison}
     return {
@@ -587,10 +603,18 @@ def _run(config: Config, store: Store, workdir: Path) -> dict[str, Any]:
                 ratio["lean"] >= LOOKUP_RATIO_TARGET,
             ),
             _target(
-                f"single-user p99, {stored:,} users stored, {config.concurrency} clients",
+                f"single-user p99, {stored:,} users stored, {config.concurrency} httpx clients "
+                "(client-bound: the load generator shares the cores)",
                 f"< {SINGLE_USER_P99_TARGET_MS:.0f} ms",
-                f"{p99:.1f} ms",
-                p99 < SINGLE_USER_P99_TARGET_MS,
+                f"{p99['httpx']:.1f} ms",
+                p99["httpx"] < SINGLE_USER_P99_TARGET_MS,
+            ),
+            _target(
+                f"single-user p99, {stored:,} users stored, {config.concurrency} lean clients "
+                "(server-bound)",
+                f"< {SINGLE_USER_P99_TARGET_MS:.0f} ms",
+                f"{p99['lean']:.1f} ms",
+                p99["lean"] < SINGLE_USER_P99_TARGET_MS,
             ),
             _target(
                 f"single-user p99, {stored:,} users stored, one client",

@@ -12,7 +12,7 @@ from scim2_models.path import AttrPath, CompareOperator, Comparison, ValuePath
 from sqlalchemy import func, insert, text, update
 
 from sightgate.bootstrap import Services
-from sightgate.identity import repository
+from sightgate.identity import repository, search_statements
 from sightgate.identity import tables as t
 from sightgate.identity.filtering import (
     _SIMPLE_COMPARISON,
@@ -21,11 +21,11 @@ from sightgate.identity.filtering import (
     MAX_FILTER_VALUE_PATHS,
     SCIM_ISSUER,
     FilterError,
-    group_condition,
+    group_filter,
     group_sort_column,
     is_key_lookup,
     parse_filter,
-    user_condition,
+    user_filter,
     user_sort_column,
 )
 from sightgate.identity.model import (
@@ -121,16 +121,18 @@ def directory(services: Services, store_id: str) -> Directory:
 
 
 def user_names(db: Database, store_id: str, scim_filter: str) -> set[str]:
-    condition = user_condition(parse_filter(scim_filter))
+    bound = user_filter(scim_filter)
+    query = repository.user_query(store_id).where(bound.condition)
     with db.read() as conn:
-        found = repository.select_users(conn, repository.user_query(store_id).where(condition))
+        found = repository.select_users(conn, query, bound.params)
     return {u.user_name for u in found}
 
 
 def group_names(db: Database, store_id: str, scim_filter: str) -> set[str]:
-    condition = group_condition(parse_filter(scim_filter))
+    bound = group_filter(scim_filter)
+    query = repository.group_query(store_id).where(bound.condition)
     with db.read() as conn:
-        found = repository.select_groups(conn, repository.group_query(store_id).where(condition))
+        found = repository.select_groups(conn, query, bound.params)
     return {g.display_name for g in found}
 
 
@@ -435,13 +437,14 @@ def test_sort_columns_order_case_insensitively(
     db: Database, store_id: str, directory: Directory
 ) -> None:
     def order(column_of: str, scim_filter: str = "userName pr") -> list[str]:
+        bound = user_filter(scim_filter)
         query = (
             repository.user_query(store_id)
-            .where(user_condition(parse_filter(scim_filter)))
+            .where(bound.condition)
             .order_by(user_sort_column(column_of), t.users.c.user_name_key)
         )
         with db.read() as conn:
-            return [u.user_name for u in repository.select_users(conn, query)]
+            return [u.user_name for u in repository.select_users(conn, query, bound.params)]
 
     assert order("userName") == [ODD, "bjensen", "emp3", "jsmith", "OMalley"]
     assert order("meta.created") == ["OMalley", "bjensen", "jsmith", "emp3", ODD]
@@ -556,20 +559,20 @@ def test_unsupported_group_sort_attribute() -> None:
 )
 def test_invalid_user_filters(scim_filter: str, reason: str) -> None:
     with pytest.raises(FilterError) as caught:
-        user_condition(parse_filter(scim_filter))
+        user_filter(scim_filter)
     assert isinstance(caught.value, ValidationError)
     assert (caught.value.field, caught.value.reason) == ("filter", reason)
 
 
 def test_invalid_group_filter() -> None:
     with pytest.raises(FilterError, match="unknown attribute 'userName'"):
-        group_condition(parse_filter('userName eq "x"'))
+        group_filter('userName eq "x"')
 
 
 def test_a_filter_of_the_maximum_length_is_accepted() -> None:
     scim_filter = 'title eq "' + "x" * 4_085 + '"'
     assert len(scim_filter) == MAX_FILTER_LENGTH
-    user_condition(parse_filter(scim_filter))
+    user_filter(scim_filter)
 
 
 def test_a_filter_at_the_cost_limits_is_accepted() -> None:
@@ -578,7 +581,7 @@ def test_a_filter_at_the_cost_limits_is_accepted() -> None:
     scim_filter = f"{value_paths} or {rest}"
     assert scim_filter.count(" co ") + scim_filter.count(" eq ") == MAX_FILTER_COMPARISONS
     assert scim_filter.count("[") == MAX_FILTER_VALUE_PATHS
-    user_condition(parse_filter(scim_filter))
+    user_filter(scim_filter)
 
 
 @pytest.mark.parametrize(
@@ -611,26 +614,72 @@ def test_a_patch_path_is_not_a_filter() -> None:
         AttrPath("emails"), Comparison(AttrPath("type"), CompareOperator.eq, "work"), "value"
     )
     with pytest.raises(FilterError, match="is a PATCH path, not a filter"):
-        user_condition(node)
+        user_filter(node)
 
 
 def test_a_datetime_value_may_already_be_parsed() -> None:
     moment = datetime(2015, 10, 10, 14, 38, tzinfo=timezone(timedelta(hours=-7)))
     node = Comparison(AttrPath("meta", "created"), CompareOperator.gt, moment)
-    compiled = user_condition(node).compile()
-    assert list(compiled.params.values()) == [datetime(2015, 10, 10, 21, 38, tzinfo=UTC)]
+    assert list(user_filter(node).params.values()) == [datetime(2015, 10, 10, 21, 38, tzinfo=UTC)]
 
 
 def test_user_name_eq_compiles_to_the_indexed_key_column() -> None:
-    compiled = user_condition(parse_filter('userName eq "BJensen"')).compile()
-    assert str(compiled) == "identity_users.user_name_key = :user_name_key_1"
-    assert compiled.params == {"user_name_key_1": unique_key("BJensen")}
+    bound = user_filter('userName eq "BJensen"')
+    assert str(bound.condition.compile()) == "identity_users.user_name_key = :filter_0"
+    assert bound.params == {"filter_0": unique_key("BJensen")}
+
+
+def test_filters_that_differ_only_in_values_share_one_compiled_condition(
+    db: Database, store_id: str, directory: Directory
+) -> None:
+    first = user_filter('userName eq "bjensen"')
+    second = user_filter('userName eq "JSMITH"')
+    assert first.shape == second.shape
+    assert first.condition is second.condition
+    assert (first.params, second.params) == ({"filter_0": "bjensen"}, {"filter_0": "jsmith"})
+    assert user_names(db, store_id, 'userName eq "bjensen"') == {"bjensen"}
+    assert user_names(db, store_id, 'userName eq "JSMITH"') == {"jsmith"}
+    assert user_filter('title eq "bjensen"').condition is not first.condition
+
+
+def test_a_value_decides_the_shape_by_its_type_and_emptiness(
+    db: Database, store_id: str, directory: Directory
+) -> None:
+    assert user_filter("active eq true").condition is user_filter("active eq false").condition
+    with pytest.raises(FilterError, match="'active' expects true or false, got \"true\""):
+        user_filter('active eq "true"')
+    # An empty operand of a case-exact `co` matches every value: a shape of its own.
+    assert user_filter('externalId co ""').shape != user_filter('externalId co "BJ"').shape
+    check_users(
+        db,
+        store_id,
+        {'externalId co ""': {"bjensen", ODD}, 'externalId co "BJ"': {"bjensen"}},
+    )
+
+
+def test_a_kept_shape_still_checks_each_value() -> None:
+    user_filter('meta.created gt "2015-10-10T14:38:21Z"')
+    with pytest.raises(FilterError, match="expects a dateTime"):
+        user_filter('meta.created gt "not a date"')
+    user_filter('title eq "a b"')
+    with pytest.raises(FilterError, match="contains a NUL"):
+        user_filter('title eq "a\\u0000b"')
+
+
+def test_searches_of_one_shape_share_their_statements() -> None:
+    first = search_statements.user_search('userName eq "a"', "title", False)
+    second = search_statements.user_search('userName eq "b"', "title", False)
+    assert (first.window, first.count) == (second.window, second.count)
+    assert (first.params, second.params) == ({"filter_0": "a"}, {"filter_0": "b"})
+    other = search_statements.user_search('userName eq "a"', "title", True)
+    assert other.window is not first.window
+    assert search_statements.group_search(None, None, False).params == {}
 
 
 def test_values_are_bound_parameters() -> None:
-    compiled = user_condition(parse_filter("id eq \"x' OR '1'='1\"")).compile()
-    assert "OR '1'" not in str(compiled)
-    assert "x' OR '1'='1" in compiled.params.values()
+    bound = user_filter("id eq \"x' OR '1'='1\"")
+    assert "OR '1'" not in str(bound.condition.compile())
+    assert "x' OR '1'='1" in bound.params.values()
 
 
 def test_user_name_eq_uses_the_unique_index(db: Database, store_id: str) -> None:
@@ -653,9 +702,8 @@ def test_user_name_eq_uses_the_unique_index(db: Database, store_id: str) -> None
     with db.write() as conn:
         conn.execute(insert(t.users), rows)
         conn.execute(text("ANALYZE identity_users" if db.dialect == "postgresql" else "ANALYZE"))
-    query = repository.user_query(store_id).where(
-        user_condition(parse_filter('userName eq "USER1234"'))
-    )
+    bound = user_filter('userName eq "USER1234"')
+    query = repository.user_query(store_id).where(bound.condition).params(bound.params)
     with db.read() as conn:
         assert [u.user_name for u in repository.select_users(conn, query)] == ["user1234"]
         if db.dialect == "postgresql":

@@ -7,14 +7,14 @@ database; this module turns violations into ``ConflictError`` naming the field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, bindparam, select
 
-from sightgate.identity import events, filtering, repository
+from sightgate.identity import events, repository, search_statements
 from sightgate.identity import tables as t
 from sightgate.identity.errors import translate_integrity_errors
 from sightgate.identity.model import (
@@ -156,21 +156,9 @@ class IdentityStoreService:
     ) -> SearchResult[User]:
         """Users matching a SCIM filter, sorted and windowed, with the total count
         (``store_known``: see ``_search``)."""
-        condition = (
-            filtering.user_condition(filtering.parse_filter(search.filter))
-            if search.filter
-            else None
-        )
-        sort = filtering.user_sort_column(search.sort_by) if search.sort_by else None
+        statements = search_statements.user_search(search.filter, search.sort_by, search.descending)
         return self._search(
-            store_id,
-            repository.user_query(store_id),
-            condition,
-            sort,
-            t.users.c.user_id,
-            search,
-            repository.select_users,
-            store_known=store_known,
+            store_id, statements, search, repository.select_users, store_known=store_known
         )
 
     def update_user(
@@ -301,58 +289,44 @@ class IdentityStoreService:
     ) -> SearchResult[Group]:
         """Groups matching a SCIM filter, sorted and windowed, with the total count
         (``store_known``: see ``_search``)."""
-        condition = (
-            filtering.group_condition(filtering.parse_filter(search.filter))
-            if search.filter
-            else None
+        statements = search_statements.group_search(
+            search.filter, search.sort_by, search.descending
         )
-        sort = filtering.group_sort_column(search.sort_by) if search.sort_by else None
         return self._search(
-            store_id,
-            repository.group_query(store_id),
-            condition,
-            sort,
-            t.groups.c.group_id,
-            search,
-            repository.select_groups,
-            store_known=store_known,
+            store_id, statements, search, repository.select_groups, store_known=store_known
         )
 
     def _search(
         self,
         store_id: str,
-        query: Any,
-        condition: Any,
-        sort: Any,
-        key: Any,
+        statements: search_statements.SearchStatements,
         search: Search,
-        load: Callable[[Connection, Any], Sequence[T]],
+        load: Callable[[Connection, Any, Mapping[str, Any]], Sequence[T]],
         *,
         store_known: bool,
     ) -> SearchResult[T]:
-        """A window of ``query``'s rows. An empty one means a missing store too, so the
+        """A window of a search's rows. An empty one means a missing store too, so the
         store is then looked up, unless the caller has just read a row that exists only
         while the store does (``store_known``: a SCIM token of it, which deleting the store
         deletes), as an IdP's check for a user it is about to create finds nothing."""
-        if condition is not None:
-            query = query.where(condition)
         count = max(0, min(search.count, MAX_SEARCH_COUNT))
-        order = [] if sort is None else [sort.desc() if search.descending else sort.asc()]
         offset = max(search.start_index, 1) - 1
+        params = {**statements.params, "store_id": store_id}
         with self.db.read() as conn:
             if count == 0:
-                total = repository.count_rows(conn, query)
+                total = int(conn.execute(statements.count, params).scalar_one())
                 if not total and not store_known:
                     _require_store(conn, store_id)
                 return SearchResult(total, [])
-            items = load(conn, query.order_by(*order, key).offset(offset).limit(count))
+            window = {**params, "window_offset": offset, "window_count": count}
+            items = load(conn, statements.window, window)
             if not items and not store_known:  # only then can the store be missing
                 _require_store(conn, store_id)
             if len(items) < count and (items or offset == 0):
                 # The window reached the end: the total is known without counting (a
                 # `userName eq` lookup, the commonest SCIM request, costs one query less).
                 return SearchResult(offset + len(items), items)
-            return SearchResult(repository.count_rows(conn, query), items)
+            return SearchResult(int(conn.execute(statements.count, params).scalar_one()), items)
 
     def update_group(
         self,

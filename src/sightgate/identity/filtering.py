@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import Enum, auto
+from functools import partial
 from typing import Any
 
 from scim2_models import InvalidFilterException, InvalidPathException, Path, ScimFilter
@@ -51,12 +52,27 @@ from scim2_models.path import (
     Present,
     ValuePath,
 )
-from sqlalchemy import Column, ColumnElement, and_, exists, func, not_, or_, true
+from sqlalchemy import (
+    BindParameter,
+    Column,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    not_,
+    or_,
+    true,
+)
+from sqlalchemy.types import TypeEngine
 
 from sightgate.identity import tables as t
 from sightgate.identity.model import unique_key
 from sightgate.identity.repository import GROUP, USER
 from sightgate.platform.errors import ValidationError
+from sightgate.platform.lru import Lru
 
 SCIM_ISSUER = "scim"
 """The issuer under which the SCIM adapter stores a resource's ``externalId``."""
@@ -68,6 +84,9 @@ MAX_FILTER_COMPARISONS = 50
 each may cost a pass over the store's rows, so a filter's cost is bounded by its size."""
 MAX_FILTER_VALUE_PATHS = 10
 """Most value paths (``emails[…]``) in one filter; each is a correlated subquery."""
+FILTER_SHAPES_KEPT = 512
+"""Compiled filter shapes kept per process: an IdP sends a handful (``userName eq``,
+``externalId eq``, ``displayName eq``); more distinct ones are compiled again."""
 
 _USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 _ENTERPRISE_URN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -142,6 +161,7 @@ class _Related:
 class _Scope:
     """The attributes a filter may name, keyed by lower-case ``attr`` or ``attr.sub``."""
 
+    name: str  # what its compiled shapes are kept under
     attrs: Mapping[str, _Leaf | _Related]
     core_urn: str | None = None
     extension: frozenset[str] = frozenset()  # attributes of the enterprise schema
@@ -183,6 +203,7 @@ _MEMBER_VALUE = _Leaf(t.memberships.c.user_id, _Kind.EXACT)
 
 _u = t.users.c
 _USERS = _Scope(
+    name="users",
     attrs={
         "id": _Leaf(_u.user_id, _Kind.EXACT),
         "externalid": _Related(_USER_EXTERNAL_IDS, _EXTERNAL_ID),
@@ -225,12 +246,13 @@ _USERS = _Scope(
         "emails": (
             _EMAILS,
             _Scope(
+                "users.emails",
                 {
                     "value": _EMAIL_VALUE,
                     "type": _EMAIL_TYPE,
                     "display": _EMAIL_DISPLAY,
                     "primary": _EMAIL_PRIMARY,
-                }
+                },
             ),
         )
     },
@@ -251,6 +273,7 @@ _USERS = _Scope(
 
 _g = t.groups.c
 _GROUPS = _Scope(
+    name="groups",
     attrs={
         "id": _Leaf(_g.group_id, _Kind.EXACT),
         "externalid": _Related(_GROUP_EXTERNAL_IDS, _EXTERNAL_ID),
@@ -261,7 +284,7 @@ _GROUPS = _Scope(
         "members.value": _Related(_MEMBERS, _MEMBER_VALUE),
     },
     core_urn=_GROUP_URN,
-    value_paths={"members": (_MEMBERS, _Scope({"value": _MEMBER_VALUE}))},
+    value_paths={"members": (_MEMBERS, _Scope("groups.members", {"value": _MEMBER_VALUE}))},
 )
 
 
@@ -338,14 +361,31 @@ def is_key_lookup(text: str, resource_type: str) -> bool:
     return simple.group(1).lower() in keys
 
 
-def user_condition(node: FilterNode) -> ColumnElement[bool]:
-    """A condition on ``identity_users`` rows (and their e-mails and external ids)."""
-    return _Compiler(_USERS).visit(node)
+@dataclass(frozen=True)
+class BoundFilter:
+    """A filter as a condition whose operands are bound parameters, and their values.
+
+    Filters that differ only in their values (``userName eq "a"``, ``userName eq "b"``)
+    have one ``shape`` and share one ``condition`` object: it is compiled once per
+    process, and a statement built on it can be kept and run again with other
+    ``params`` (building a statement costs more than the lookup it runs).
+    """
+
+    shape: FilterNode
+    """The filter with each value replaced by its ``_Operand``: a cache key."""
+    condition: ColumnElement[bool]
+    params: Mapping[str, Any]
 
 
-def group_condition(node: FilterNode) -> ColumnElement[bool]:
-    """A condition on ``identity_groups`` rows (and their members and external ids)."""
-    return _Compiler(_GROUPS).visit(node)
+def user_filter(scim_filter: str | FilterNode) -> BoundFilter:
+    """A filter (its text, or the tree ``parse_filter`` made of it) on ``identity_users``
+    rows and their e-mails and external ids."""
+    return _bound(_USERS, scim_filter)
+
+
+def group_filter(scim_filter: str | FilterNode) -> BoundFilter:
+    """A filter on ``identity_groups`` rows and their members and external ids."""
+    return _bound(_GROUPS, scim_filter)
 
 
 def user_sort_column(attr_path: str) -> ColumnElement[Any]:
@@ -365,23 +405,118 @@ def group_sort_column(attr_path: str) -> ColumnElement[Any]:
 # -- compilation -------------------------------------------------------------------------
 
 
-class _Compiler(FilterVisitor[ColumnElement[bool]]):
-    """Turns a filter tree into a condition over the rows of one scope."""
+@dataclass(frozen=True)
+class _Operand:
+    """What stands for a comparison's value in a filter's shape: the value's place among
+    the filter's values, and what of the value decides the SQL (its type; for a string,
+    whether it is empty)."""
 
-    def __init__(self, scope: _Scope, prefix: str = "") -> None:
+    index: int
+    type: type
+    empty: bool
+
+
+_Prepare = Callable[[Any], Any]
+"""Checks a value and turns it into what is bound (a folded key, a LIKE pattern, a UTC
+datetime); raises ``FilterError`` for a value its type cannot take."""
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A compiled shape: the condition, and how each bound parameter gets its value."""
+
+    condition: ColumnElement[bool]
+    binds: tuple[tuple[str, int, _Prepare], ...]  # (parameter, operand index, prepare)
+
+    def params(self, values: list[Any]) -> dict[str, Any]:
+        return {name: prepare(values[index]) for name, index, prepare in self.binds}
+
+
+_SHAPES: Lru[tuple[str, FilterNode], _Shape] = Lru(FILTER_SHAPES_KEPT)
+
+
+def _bound(scope: _Scope, scim_filter: str | FilterNode) -> BoundFilter:
+    """A filter bound to its values, its shape compiled once (an error never is kept)."""
+    node = parse_filter(scim_filter) if isinstance(scim_filter, str) else scim_filter
+    values: list[Any] = []
+    shape = _Shaper(values).visit(node)
+    key = (scope.name, shape)
+    compiled = _SHAPES.get(key)
+    if compiled is None:
+        binder = _Binder(values)
+        compiled = _Shape(_Compiler(scope, binder).visit(shape), tuple(binder.binds))
+        params = compiled.params(values)  # the values' own checks, before keeping it
+        _SHAPES.put(key, compiled)
+        return BoundFilter(shape, compiled.condition, params)
+    return BoundFilter(shape, compiled.condition, compiled.params(values))
+
+
+class _Shaper(FilterVisitor[FilterNode]):
+    """The filter with each value but null replaced by an ``_Operand``, collected in
+    ``values`` in the order of the tree."""
+
+    def __init__(self, values: list[Any]) -> None:
+        self.values = values
+
+    def visit_comparison(self, node: Comparison) -> FilterNode:
+        if node.value is None:
+            return node
+        operand = _Operand(len(self.values), type(node.value), node.value == "")
+        self.values.append(node.value)
+        return replace(node, value=operand)
+
+    def visit_present(self, node: Present) -> FilterNode:
+        return node
+
+    def visit_not(self, node: Not) -> FilterNode:
+        return replace(node, expr=self.visit(node.expr))
+
+    def visit_logical_expr(self, node: LogicalExpr) -> FilterNode:
+        return replace(node, terms=tuple(self.visit(term) for term in node.terms))
+
+    def visit_value_path(self, node: ValuePath) -> FilterNode:
+        if node.sub_attr is not None:  # said here, where the node still has its values
+            raise FilterError(f"'{node}' is a PATCH path, not a filter")
+        return replace(node, val_filter=self.visit(node.val_filter))
+
+
+class _Binder:
+    """The bound parameters of one compilation; the values, for its error messages."""
+
+    def __init__(self, values: list[Any]) -> None:
+        self.values = values
+        self.binds: list[tuple[str, int, _Prepare]] = []
+
+    def value(self, operand: _Operand) -> Any:
+        return self.values[operand.index]
+
+    def bind(
+        self, operand: _Operand, type_: TypeEngine[Any], prepare: _Prepare
+    ) -> BindParameter[Any]:
+        name = f"filter_{len(self.binds)}"
+        self.binds.append((name, operand.index, prepare))
+        return bindparam(name, type_=type_)
+
+
+class _Compiler(FilterVisitor[ColumnElement[bool]]):
+    """Turns a filter's shape into a condition over the rows of one scope."""
+
+    def __init__(self, scope: _Scope, binder: _Binder, prefix: str = "") -> None:
         self.scope = scope
+        self.binder = binder
         self.prefix = prefix  # the enclosing value path, for error messages
 
     def visit_comparison(self, node: Comparison) -> ColumnElement[bool]:
         name = self.prefix + str(node.attr_path)
         target = _resolve(self.scope, node.attr_path, name)
+        compare = partial(_compare, binder=self.binder, name=name, operand=node.value)
         if isinstance(target, _Leaf):
-            return _compare(target, name, node.op, node.value)
+            return compare(target, op=node.op)
         if node.op is CompareOperator.ne or (node.op is CompareOperator.eq and node.value is None):
             # Universal: no value equals the operand / no value is present.
             inverse = CompareOperator.eq if node.op is CompareOperator.ne else CompareOperator.ne
-            return not_(target.rows.exists(_compare(target.leaf, name, inverse, node.value)))
-        return target.rows.exists(_compare(target.leaf, name, node.op, node.value))
+            return not_(target.rows.exists(compare(target.leaf, op=inverse)))
+        return target.rows.exists(compare(target.leaf, op=node.op))
 
     def visit_present(self, node: Present) -> ColumnElement[bool]:
         name = self.prefix + str(node.attr_path)
@@ -399,15 +534,13 @@ class _Compiler(FilterVisitor[ColumnElement[bool]]):
 
     def visit_value_path(self, node: ValuePath) -> ColumnElement[bool]:
         name = self.prefix + str(node.attr_path)
-        if node.sub_attr is not None:
-            raise FilterError(f"'{node}' is a PATCH path, not a filter")
         key = _key(self.scope, node.attr_path, name)
         if key in self.scope.unsupported:
             raise FilterError(f"filtering on {node.attr_path.attr} is not supported")
         if key not in self.scope.value_paths:
             raise FilterError(f"'{name}' is not a multi-valued attribute that can be filtered")
         rows, inner = self.scope.value_paths[key]
-        return rows.exists(_Compiler(inner, f"{name}.").visit(node.val_filter))
+        return rows.exists(_Compiler(inner, self.binder, f"{name}.").visit(node.val_filter))
 
 
 def _key(scope: _Scope, path: AttrPath, name: str) -> str:
@@ -437,15 +570,17 @@ def _present(leaf: _Leaf) -> ColumnElement[bool]:
     return and_(present, leaf.column != "") if leaf.kind in _STRING_KINDS else present
 
 
-def _compare(leaf: _Leaf, name: str, op: CompareOperator, value: Any) -> ColumnElement[bool]:
+def _compare(
+    leaf: _Leaf, *, op: CompareOperator, binder: _Binder, name: str, operand: _Operand | None
+) -> ColumnElement[bool]:
     """A comparison that is never SQL NULL, so ``not`` is its exact complement."""
-    if value is None:
+    if operand is None:
         if op is CompareOperator.eq:
             return not_(_present(leaf))
         if op is CompareOperator.ne:
             return _present(leaf)
         raise FilterError(f"'{name}' can be compared with null only by eq or ne")
-    condition = _condition(leaf, name, op, value)
+    condition = _condition(leaf, op, binder, name, operand)
     if not leaf.column.nullable:
         return condition
     if op is CompareOperator.ne:
@@ -453,34 +588,40 @@ def _compare(leaf: _Leaf, name: str, op: CompareOperator, value: Any) -> ColumnE
     return and_(leaf.column.is_not(None), condition)
 
 
-def _condition(leaf: _Leaf, name: str, op: CompareOperator, value: Any) -> ColumnElement[bool]:
-    """The comparison on a non-NULL column value."""
+def _condition(
+    leaf: _Leaf, op: CompareOperator, binder: _Binder, name: str, operand: _Operand
+) -> ColumnElement[bool]:
+    """The comparison on a non-NULL column value; what the operand's type decides is
+    checked here, what its content decides by the ``_Prepare`` of its parameter."""
     column = leaf.column
     if leaf.kind is _Kind.BOOLEAN:
         if op not in (CompareOperator.eq, CompareOperator.ne):
             raise FilterError(f"'{name}' is a boolean: {op.value} does not apply")
-        if not isinstance(value, bool):
-            raise FilterError(f"'{name}' expects true or false, got {_show(value)}")
+        if operand.type is not bool:
+            raise FilterError(f"'{name}' expects true or false, got {_show(binder.value(operand))}")
+        value = binder.bind(operand, column.type, _as_is)
         return column == value if op is CompareOperator.eq else column != value
     if leaf.kind is _Kind.DATETIME:
         if op in STRING_OPERATORS:
             raise FilterError(f"'{name}' is a dateTime: {op.value} does not apply")
-        return _order(column, op, _datetime(name, value))
-    text = _string(name, value)
+        return _order(column, op, binder.bind(operand, column.type, partial(_datetime, name)))
+    if operand.type is not str:
+        raise FilterError(f"'{name}' expects a string, got {_show(binder.value(operand))}")
+    storable = partial(_storable, name)
     if leaf.kind is _Kind.EXACT:
         if op in STRING_OPERATORS:
-            return _exact_match(column, op, text)
-        return _order(column, op, text)
-    expression, operand = (
-        (column, unique_key(text)) if leaf.kind is _Kind.KEY else (func.lower(column), text.lower())
-    )
+            return _exact_match(column, op, binder, operand, storable)
+        return _order(column, op, binder.bind(operand, column.type, storable))
+    fold: Callable[[str], str] = unique_key if leaf.kind is _Kind.KEY else str.lower
+    expression = column if leaf.kind is _Kind.KEY else func.lower(column)
     if op in STRING_OPERATORS:
-        return _like(expression, op, operand)
-    return _order(expression, op, operand)
+        pattern = partial(_like_pattern, op, fold, storable)
+        return expression.like(binder.bind(operand, String(), pattern), escape="\\")
+    return _order(expression, op, binder.bind(operand, String(), lambda v: fold(storable(v))))
 
 
 def _order(
-    expression: ColumnElement[Any], op: CompareOperator, operand: str | datetime
+    expression: ColumnElement[Any], op: CompareOperator, operand: BindParameter[Any]
 ) -> ColumnElement[bool]:
     match op:
         case CompareOperator.eq:
@@ -497,34 +638,46 @@ def _order(
             return expression <= operand
 
 
-def _like(expression: ColumnElement[Any], op: CompareOperator, operand: str) -> ColumnElement[bool]:
-    escaped = operand.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = {
+def _like_pattern(
+    op: CompareOperator, fold: Callable[[str], str], storable: _Prepare, value: str
+) -> str:
+    escaped = fold(storable(value)).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return {
         CompareOperator.co: f"%{escaped}%",
         CompareOperator.sw: f"{escaped}%",
         CompareOperator.ew: f"%{escaped}",
     }[op]
-    return expression.like(pattern, escape="\\")
 
 
-def _exact_match(column: Column[Any], op: CompareOperator, operand: str) -> ColumnElement[bool]:
+def _exact_match(
+    column: Column[Any],
+    op: CompareOperator,
+    binder: _Binder,
+    operand: _Operand,
+    storable: _Prepare,
+) -> ColumnElement[bool]:
     """Case-sensitive co/sw/ew; not LIKE, which ignores ASCII case on SQLite."""
+    if op is CompareOperator.co and operand.empty:
+        return true()
+    text = binder.bind(operand, column.type, storable)
     if op is CompareOperator.sw:
-        return func.substr(column, 1, len(operand)) == operand
+        return func.substr(column, 1, binder.bind(operand, Integer(), len)) == text
     if op is CompareOperator.ew:
-        return func.substr(column, func.length(column) - len(operand) + 1) == operand
-    return func.replace(column, operand, "") != column if operand else true()
+        length = binder.bind(operand, Integer(), len)
+        return func.substr(column, func.length(column) - length + 1) == text
+    return func.replace(column, text, "") != column
 
 
-def _string(name: str, value: Any) -> str:
-    """A string operand: a number or boolean against a string attribute is a type error
-    (RFC 7644 §3.4.2.2 compares values of the attribute's own type), not its digits."""
-    if not isinstance(value, str):
-        raise FilterError(f"'{name}' expects a string, got {_show(value)}")
-    text = value
-    if _UNSTORABLE.search(text):
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _storable(name: str, value: str) -> str:
+    """A string operand the store can take (a number or boolean against a string is a
+    type error, RFC 7644 §3.4.2.2, refused before: ``_condition``)."""
+    if _UNSTORABLE.search(value):
         raise FilterError(f"'{name}': the value contains a NUL or an unpaired surrogate")
-    return text
+    return value
 
 
 def _datetime(name: str, value: Any) -> datetime:

@@ -393,9 +393,12 @@ def group_query(identity_store_id: str) -> Select[Any]:
     return select(t.groups).where(t.groups.c.identity_store_id == identity_store_id)
 
 
-def select_groups(conn: Connection, query: Select[Any]) -> list[Group]:
-    """Groups for a query over ``identity_groups`` rows, in the query's order."""
-    rows = list(conn.execute(query).mappings())
+def select_groups(
+    conn: Connection, query: Select[Any], params: Mapping[str, Any] | None = None
+) -> list[Group]:
+    """Groups for a query over ``identity_groups`` rows (with its bound ``params``), in
+    the query's order."""
+    rows = list(conn.execute(query, params).mappings())
     external = _external_ids_of(conn, [r["group_id"] for r in rows]) if rows else {}
     return [
         Group(
@@ -544,8 +547,3 @@ def member_displays(
         .order_by(m.c.group_id, m.c.user_id)
     )
     return [(row[0], row[1], row[2]) for row in conn.execute(query)]
-
-
-def count_rows(conn: Connection, query: Select[Any]) -> int:
-    """How many rows ``query`` returns (for totals of filtered lists)."""
-    return int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
